@@ -14,6 +14,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -65,7 +66,7 @@ func main() {
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
-	if err := run(ctrl.SetupSignalHandler(), opts); err != nil {
+	if err := run(ctrl.SetupSignalHandler(), ctrl.GetConfigOrDie(), opts); err != nil {
 		ctrl.Log.Error(err, "manager exited")
 		os.Exit(1)
 	}
@@ -91,7 +92,7 @@ func splitList(s string) []string {
 	return out
 }
 
-func run(ctx context.Context, opts options) error {
+func run(ctx context.Context, cfg *rest.Config, opts options) error {
 	log := ctrl.Log.WithName("setup")
 	extraGroups := splitList(opts.extraAPIGroups)
 	if err := validation.ValidateExtraAPIGroups(extraGroups); err != nil {
@@ -105,7 +106,7 @@ func run(ctx context.Context, opts options) error {
 	if opts.watchNamespace != "" {
 		cacheOpts.DefaultNamespaces = map[string]cache.Config{opts.watchNamespace: {}}
 	}
-	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme,
 		Cache:                   cacheOpts,
 		Metrics:                 metricsserver.Options{BindAddress: opts.metricsAddr},

@@ -207,3 +207,9 @@ func (env *Env) Kubeconfig() ([]byte, error) {
 func KubectlPath() string {
 	return filepath.Join(os.Getenv("KUBEBUILDER_ASSETS"), "kubectl")
 }
+
+// WebhookCertDir holds a serving certificate (tls.crt, tls.key) the test API
+// server trusts, for tests that start another webhook server.
+func (env *Env) WebhookCertDir() string {
+	return env.env.WebhookInstallOptions.LocalServingCertDir
+}
