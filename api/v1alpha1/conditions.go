@@ -75,6 +75,7 @@ const (
 	ReasonDraining             = "Draining"
 	ReasonWaitingForDeletion   = "WaitingForDeletion"
 	ReasonReclaimRequested     = "ReclaimRequested"
+	ReasonInvalidInlineSpec    = "InvalidInlineSpec"
 )
 
 // Labels and annotations 5-Spot writes.

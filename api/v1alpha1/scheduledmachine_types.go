@@ -361,6 +361,11 @@ type ScheduledMachineStatus struct {
 	// +optional
 	ShutdownDeadline *metav1.Time `json:"shutdownDeadline,omitempty"`
 
+	// provisioningStartTime is when the Machine of the current activation was
+	// created; the provisioning timeout counts from it.
+	// +optional
+	ProvisioningStartTime *metav1.Time `json:"provisioningStartTime,omitempty"`
+
 	// retry is the backoff state after failures; kept so that restarts keep it.
 	// +optional
 	Retry *RetryStatus `json:"retry,omitempty"`
@@ -450,3 +455,9 @@ type ScheduledMachineList struct {
 func init() {
 	SchemeBuilder.Register(&ScheduledMachine{}, &ScheduledMachineList{})
 }
+
+// GetConditions returns the conditions, for Cluster API's condition utilities.
+func (s *ScheduledMachine) GetConditions() []metav1.Condition { return s.Status.Conditions }
+
+// SetConditions sets the conditions, for Cluster API's condition utilities.
+func (s *ScheduledMachine) SetConditions(c []metav1.Condition) { s.Status.Conditions = c }

@@ -351,6 +351,10 @@ func (in *ScheduledMachineStatus) DeepCopyInto(out *ScheduledMachineStatus) {
 		in, out := &in.ShutdownDeadline, &out.ShutdownDeadline
 		*out = (*in).DeepCopy()
 	}
+	if in.ProvisioningStartTime != nil {
+		in, out := &in.ProvisioningStartTime, &out.ProvisioningStartTime
+		*out = (*in).DeepCopy()
+	}
 	if in.Retry != nil {
 		in, out := &in.Retry, &out.Retry
 		*out = new(RetryStatus)

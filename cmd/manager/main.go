@@ -15,15 +15,19 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/clock"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+	"sigs.k8s.io/cluster-api/controllers/clustercache"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/5spot-dev/5spot/api/v1alpha1"
+	"github.com/5spot-dev/5spot/controllers/scheduledmachine"
 	"github.com/5spot-dev/5spot/internal/validation"
 	fivespotwebhook "github.com/5spot-dev/5spot/internal/webhook"
 )
@@ -41,6 +45,9 @@ type options struct {
 	watchNamespace       string
 	extraAPIGroups       string
 	maxConcurrent        int
+	syncPeriod           time.Duration
+	watchFilter          string
+	provisioningTimeout  time.Duration
 	enableWebhooks       bool
 	cacheSyncReadyWithin time.Duration
 }
@@ -56,6 +63,9 @@ func (o *options) bind(fs *flag.FlagSet) {
 	fs.StringVar(&o.watchNamespace, "watch-namespace", "", "Only watch this namespace (default: all namespaces).")
 	fs.StringVar(&o.extraAPIGroups, "extra-api-groups", "", "Comma-separated API groups allowed for inline bootstrap and infrastructure specs besides bootstrap.cluster.x-k8s.io and infrastructure.cluster.x-k8s.io (e.g. k0smotron.io).")
 	fs.IntVar(&o.maxConcurrent, "max-concurrent-reconciles", 10, "How many ScheduledMachines are reconciled in parallel.")
+	fs.StringVar(&o.watchFilter, "watch-filter", "", "Only reconcile objects labelled cluster.x-k8s.io/watch-filter=<value>.")
+	fs.DurationVar(&o.syncPeriod, "sync-period", 10*time.Minute, "Safety-net resync of every object; wake-ups are otherwise exact, at the next schedule transition.")
+	fs.DurationVar(&o.provisioningTimeout, "provisioning-timeout", 20*time.Minute, "How long a Machine may take to become Running before it is replaced (phase Error, backoff).")
 	fs.DurationVar(&o.cacheSyncReadyWithin, "readiness-cache-sync-timeout", 2*time.Second, "How long a readiness probe waits for caches to report synced.")
 }
 
@@ -102,7 +112,7 @@ func run(ctx context.Context, cfg *rest.Config, opts options) error {
 	if err != nil {
 		return err
 	}
-	cacheOpts := cache.Options{}
+	cacheOpts := cache.Options{SyncPeriod: &opts.syncPeriod}
 	if opts.watchNamespace != "" {
 		cacheOpts.DefaultNamespaces = map[string]cache.Config{opts.watchNamespace: {}}
 	}
@@ -125,6 +135,10 @@ func run(ctx context.Context, cfg *rest.Config, opts options) error {
 		if err := v.SetupWithManager(mgr); err != nil {
 			return fmt.Errorf("setting up the ScheduledMachine webhook: %w", err)
 		}
+	}
+
+	if err := setupControllers(ctx, mgr, opts); err != nil {
+		return err
 	}
 
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
@@ -153,4 +167,30 @@ func cacheSynced(mgr ctrl.Manager, within time.Duration) healthz.Checker {
 		}
 		return nil
 	}
+}
+
+// setupControllers registers the controllers and CAPI's cluster cache, through
+// which they reach Nodes in workload clusters.
+func setupControllers(ctx context.Context, mgr ctrl.Manager, opts options) error {
+	workload, err := clustercache.SetupWithManager(ctx, mgr, clustercache.Options{
+		// Kubeconfig secrets are read directly, so no cache holds Secrets.
+		SecretClient: mgr.GetAPIReader(),
+		Client:       clustercache.ClientOptions{UserAgent: "5spot-manager"},
+	}, controller.Options{MaxConcurrentReconciles: opts.maxConcurrent})
+	if err != nil {
+		return fmt.Errorf("setting up the cluster cache: %w", err)
+	}
+	r := &scheduledmachine.Reconciler{
+		Client:              mgr.GetClient(),
+		Workload:            workload,
+		Clock:               clock.RealClock{},
+		Recorder:            mgr.GetEventRecorder("5spot-scheduledmachine"),
+		ProvisioningTimeout: opts.provisioningTimeout,
+		StuckDeletionAfter:  15 * time.Minute,
+		WatchFilterValue:    opts.watchFilter,
+	}
+	if err := r.SetupWithManager(ctx, mgr, controller.Options{MaxConcurrentReconciles: opts.maxConcurrent}); err != nil {
+		return fmt.Errorf("setting up the ScheduledMachine controller: %w", err)
+	}
+	return nil
 }

@@ -1,0 +1,175 @@
+package scheduledmachine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+
+	"github.com/5spot-dev/5spot/api/v1alpha1"
+	"github.com/5spot-dev/5spot/internal/lifecycle"
+)
+
+// observeMachine copies what the Machine reports into status.
+func (r *Reconciler) observeMachine(s *scope) {
+	st := &s.sm.Status
+	if s.machine == nil {
+		return
+	}
+	st.ProviderID = ptr.Deref(nilIfEmpty(s.machine.Spec.ProviderID), st.ProviderID)
+	if s.machineState.NodeName != "" {
+		st.NodeRef = &v1alpha1.NodeReference{Name: s.machineState.NodeName}
+	}
+}
+
+func nilIfEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// trackMachine follows the current Machine: provisioning, running, failed.
+func (r *Reconciler) trackMachine(ctx context.Context, s *scope) error {
+	sm, st := s.sm, s.machineState
+	r.observeMachine(s)
+	if st.Failed {
+		return r.fail(ctx, s, v1alpha1.ReasonInfrastructureFailed, "the infrastructure failed: "+st.FailureMessage)
+	}
+	if !st.Running || st.NodeName == "" {
+		start := sm.Status.ProvisioningStartTime
+		if start == nil {
+			start = &metav1.Time{Time: s.now}
+			sm.Status.ProvisioningStartTime = start
+		}
+		deadline := start.Add(r.ProvisioningTimeout)
+		if !s.now.Before(deadline) {
+			return r.fail(ctx, s, v1alpha1.ReasonProvisioningTimeout,
+				fmt.Sprintf("the Machine was not Running within %s: %s", r.ProvisioningTimeout, firstNonEmpty(st.Waiting, "no progress reported")))
+		}
+		s.wake(deadline)
+		setPhase(s, v1alpha1.PhaseProvisioning, fmt.Sprintf("Machine %s is being provisioned", s.machine.Name))
+		reason := v1alpha1.ReasonMachineProvisioning
+		if strings.HasPrefix(st.Waiting, clusterv1.MachineBootstrapConfigReadyCondition) {
+			reason = v1alpha1.ReasonBootstrapNotReady
+		}
+		setMachineCondition(sm, false, reason, firstNonEmpty(st.Waiting, "waiting for the Machine to be Running with a Node"))
+		return nil
+	}
+	if s.node == nil || !lifecycle.NodeReady(s.node) {
+		// Running but the Node is not Ready: report it loudly, never delete
+		// automatically (a human may need to look at the machine).
+		msg := fmt.Sprintf("Machine %s is Running but Node %s is not Ready", s.machine.Name, st.NodeName)
+		if s.node == nil && s.workload == nil {
+			msg = fmt.Sprintf("Machine %s is Running; the workload cluster cannot be reached to check Node %s", s.machine.Name, st.NodeName)
+		}
+		setPhase(s, v1alpha1.PhaseProvisioning, msg)
+		setMachineCondition(sm, false, v1alpha1.ReasonNodeNotReady, msg)
+		return nil
+	}
+	sm.Status.Retry = nil
+	setPhase(s, v1alpha1.PhaseActive, fmt.Sprintf("Machine %s is Running with Ready Node %s", s.machine.Name, st.NodeName))
+	setMachineCondition(sm, true, v1alpha1.ReasonMachineRunning, "")
+	return nil
+}
+
+// fail records a failure, deletes the failed Machine so that the next
+// attempt starts clean, and retries with exponential backoff (30 s doubling
+// to 5 m) kept in status so that a restart keeps it.
+func (r *Reconciler) fail(ctx context.Context, s *scope, reason, message string) error {
+	sm := s.sm
+	if err := r.deleteAll(ctx, s, false); err != nil {
+		return err
+	}
+	retry := sm.Status.Retry
+	if retry == nil {
+		retry = &v1alpha1.RetryStatus{}
+	}
+	retry.Attempts++
+	retry.NextRetryTime = &metav1.Time{Time: s.now.Add(lifecycle.Backoff(retry.Attempts))}
+	retry.LastFailure = message
+	sm.Status.Retry = retry
+	// The next attempt is a new activation: fresh names.
+	clearActivation(sm)
+	setMachineCondition(sm, false, reason, message)
+	setPhase(s, v1alpha1.PhaseError, fmt.Sprintf("%s; retry %d at %s", message, retry.Attempts, retry.NextRetryTime.UTC().Format(time.RFC3339)))
+	s.wake(retry.NextRetryTime.Time)
+	return nil
+}
+
+// deactivate removes the machine gracefully when the window closed: cordon
+// the Node, wait gracefulShutdownTimeout (the deadline is kept in status so a
+// restart does not reset it), delete the Machine and let Cluster API drain
+// it, and reach Inactive only when the Machine and its bootstrap and
+// infrastructure objects are gone.
+func (r *Reconciler) deactivate(ctx context.Context, s *scope) error {
+	sm := s.sm
+	sm.Status.Retry = nil
+	if !s.hasObjects() {
+		becomeInactive(s)
+		return nil
+	}
+	r.observeMachine(s)
+	if s.machine != nil && !s.machineState.Deleting && s.node != nil && s.workload != nil {
+		if err := lifecycle.Cordon(ctx, s.workload, s.node); err != nil {
+			return err
+		}
+		if sm.Status.ShutdownDeadline == nil {
+			grace := 5 * time.Minute
+			if sm.Spec.GracefulShutdownTimeout != nil {
+				grace = sm.Spec.GracefulShutdownTimeout.Duration
+			}
+			sm.Status.ShutdownDeadline = &metav1.Time{Time: s.now.Add(grace)}
+		}
+		if s.now.Before(sm.Status.ShutdownDeadline.Time) {
+			setPhase(s, v1alpha1.PhaseShuttingDown, fmt.Sprintf("Node %s cordoned; the Machine is deleted at %s",
+				s.node.Name, sm.Status.ShutdownDeadline.UTC().Format(time.RFC3339)))
+			setCondition(sm, v1alpha1.DeletingCondition, true, v1alpha1.ReasonCordoned, "grace period before the drain")
+			s.wake(sm.Status.ShutdownDeadline.Time)
+			return nil
+		}
+	}
+	if err := r.deleteAll(ctx, s, false); err != nil {
+		return err
+	}
+	if !s.hasObjects() {
+		becomeInactive(s)
+		return nil
+	}
+	setPhase(s, v1alpha1.PhaseShuttingDown, "the window closed: Cluster API drains and deletes the Machine")
+	r.mirrorDeleting(s)
+	return nil
+}
+
+// becomeInactive records that nothing exists and nothing should.
+func becomeInactive(s *scope) {
+	clearActivation(s.sm)
+	setPhase(s, v1alpha1.PhaseInactive, "nothing exists; waiting for the next window")
+	setMachineCondition(s.sm, false, v1alpha1.ReasonNoMachine, "no Machine exists outside the schedule")
+	setCondition(s.sm, v1alpha1.DeletingCondition, false, "NotDeleting", "")
+}
+
+// mirrorDeleting reports the Machine's own deletion progress (drain, volume
+// detach, ...) in our Deleting condition.
+func (r *Reconciler) mirrorDeleting(s *scope) {
+	st := s.machineState
+	switch {
+	case s.machine != nil && st.DeletingReason != "":
+		setCondition(s.sm, v1alpha1.DeletingCondition, true, st.DeletingReason, st.DeletingMessage)
+	case s.machine != nil:
+		setCondition(s.sm, v1alpha1.DeletingCondition, true, v1alpha1.ReasonDraining, fmt.Sprintf("Machine %s is being deleted", s.machine.Name))
+	default:
+		setCondition(s.sm, v1alpha1.DeletingCondition, true, v1alpha1.ReasonWaitingForDeletion, "waiting for the Machine and its bootstrap and infrastructure objects to be gone")
+	}
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
