@@ -126,6 +126,8 @@ func (r *Reconciler) removeNow(ctx context.Context, s *scope, phase v1alpha1.Pha
 // the request is cleared from the Node.
 func (r *Reconciler) emergencyRemove(ctx context.Context, s *scope) error {
 	sm := s.sm
+	setPhase(s, v1alpha1.PhaseEmergencyRemove, "the node requested reclaim: the machine is removed now and the schedule is disabled")
+	r.mirrorDeleting(s)
 	if ptr.Deref(sm.Spec.Schedule.Enabled, true) {
 		sm.Spec.Schedule.Enabled = ptr.To(false)
 		if err := s.persist(ctx, r.Client); err != nil {
@@ -140,17 +142,20 @@ func (r *Reconciler) emergencyRemove(ctx context.Context, s *scope) error {
 			return err
 		}
 	}
-	setPhase(s, v1alpha1.PhaseEmergencyRemove, "the node requested reclaim: the machine is removed now and the schedule is disabled")
-	r.mirrorDeleting(s)
 	return nil
 }
 
 // disabled leaves an existing machine as it is and creates nothing. An
 // emergency removal already under way is seen through to the end.
-func (r *Reconciler) disabled(_ context.Context, s *scope) error {
+func (r *Reconciler) disabled(ctx context.Context, s *scope) error {
 	if s.sm.Status.Phase == v1alpha1.PhaseEmergencyRemove && s.hasObjects() {
-		r.mirrorDeleting(s)
-		return nil
+		if err := r.deleteAll(ctx, s, true); err != nil {
+			return err
+		}
+		if s.hasObjects() {
+			r.mirrorDeleting(s)
+			return nil
+		}
 	}
 	if !s.hasObjects() {
 		clearActivation(s.sm)
