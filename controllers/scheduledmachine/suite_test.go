@@ -252,3 +252,5 @@ func (f *fixture) events(obj client.Object) []string {
 	}
 	return reasons
 }
+
+func metaFor(name, ns string) metav1.ObjectMeta { return metav1.ObjectMeta{Name: name, Namespace: ns} }
