@@ -49,3 +49,46 @@ verify: generate ## Fail when generated files or formatting are stale.
 .PHONY: run
 run: ## Run the manager against the cluster of the current kubeconfig.
 	go run ./cmd/manager --leader-elect=false
+
+##@ Packaging: clusterctl provider, container image, Tilt, kind e2e
+# (docs/development.md). Everything below is built from the Go module proxy,
+# except docker-build* and test-e2e-kind, which need a Docker engine.
+
+IMAGE_REPOSITORY ?= ghcr.io/5spot-dev/5spot-manager
+# Stamped into the manager (-X main.version) and used as image tag and
+# clusterctl release version; pass VERSION=v0.1.0 for a release.
+VERSION ?= $(shell git describe --tags --match 'v*' --dirty 2>/dev/null || echo v0.1.99-dev)
+IMG ?= $(IMAGE_REPOSITORY):$(VERSION)
+RELEASE_DIR ?= out
+TARGETOS ?= $(shell go env GOOS)
+TARGETARCH ?= $(shell go env GOARCH)
+MANAGER_OUT ?= bin/manager-$(TARGETOS)-$(TARGETARCH)
+PLATFORMS ?= linux/amd64,linux/arm64
+DOCKER ?= docker
+
+.PHONY: manager-static
+manager-static: ## Build the static manager exactly as the container image does (TARGETOS, TARGETARCH, VERSION, MANAGER_OUT).
+	CGO_ENABLED=0 GOOS=$(TARGETOS) GOARCH=$(TARGETARCH) \
+		go build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $(MANAGER_OUT) ./cmd/manager
+
+.PHONY: docker-build
+docker-build: ## Build the manager image IMG for the local platform (needs Docker with BuildKit).
+	$(DOCKER) build --build-arg VERSION=$(VERSION) -t $(IMG) .
+
+.PHONY: docker-buildx
+docker-buildx: ## Build and push the multi-arch manager image IMG for PLATFORMS.
+	$(DOCKER) buildx build --platform $(PLATFORMS) --build-arg VERSION=$(VERSION) -t $(IMG) --push .
+
+.PHONY: release-manifests
+release-manifests: ## Write the clusterctl artifacts $(RELEASE_DIR)/addon-components.yaml and metadata.yaml for VERSION.
+	hack/release-manifests.sh $(RELEASE_DIR) $(VERSION) $(IMAGE_REPOSITORY)
+
+.PHONY: clusterctl
+clusterctl: ## Build clusterctl from the CAPI module (cached in .cache/clusterctl) and print its path.
+	@hack/clusterctl-binary.sh
+
+.PHONY: test-e2e-kind
+test-e2e-kind: ## Run the kind + CAPD end-to-end suite (needs a Docker engine and internet access).
+	cd test/kind && go test ./... -count=1 -timeout 90m -v
+
+##@ End of the packaging block

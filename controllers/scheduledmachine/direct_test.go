@@ -200,5 +200,3 @@ func TestExamplesAreActedOn(t *testing.T) {
 		}
 	}
 }
-
-

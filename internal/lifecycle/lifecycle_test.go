@@ -13,7 +13,9 @@ import (
 	"github.com/5spot-dev/5spot/api/v1alpha1"
 )
 
-func taint(k, v string, e corev1.TaintEffect) corev1.Taint { return corev1.Taint{Key: k, Value: v, Effect: e} }
+func taint(k, v string, e corev1.TaintEffect) corev1.Taint {
+	return corev1.Taint{Key: k, Value: v, Effect: e}
+}
 func want(k, v string, e corev1.TaintEffect) v1alpha1.NodeTaint {
 	return v1alpha1.NodeTaint{Key: k, Value: v, Effect: e}
 }

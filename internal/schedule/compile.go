@@ -111,7 +111,6 @@ func Compile(spec Spec, fldPath *field.Path) (*Schedule, field.ErrorList) {
 		wall:     wall,
 		windows:  windows,
 		excluded: newExclusions(ranges),
-		spec:     copySpec(spec),
 	}
 	if spec.Override != nil {
 		o := *spec.Override
@@ -119,17 +118,4 @@ func Compile(spec Spec, fldPath *field.Path) (*Schedule, field.ErrorList) {
 		s.override = &o
 	}
 	return s, nil
-}
-
-func copySpec(spec Spec) Spec {
-	out := spec
-	out.DaysOfWeek = append([]string(nil), spec.DaysOfWeek...)
-	out.HoursOfDay = append([]string(nil), spec.HoursOfDay...)
-	out.Windows = append([]WindowSpec(nil), spec.Windows...)
-	out.ExcludeDates = append([]string(nil), spec.ExcludeDates...)
-	if spec.Override != nil {
-		o := *spec.Override
-		out.Override = &o
-	}
-	return out
 }

@@ -25,11 +25,17 @@ func (c *Cron) dayMatchesNumber(day int64) bool {
 	return c.dayMatches(m, d, weekdayOf(day))
 }
 
-// matches reports whether the wall minute wm matches.
-func (c *Cron) matches(wm int64) bool {
-	day := floorDiv(wm, minutesPerDay)
-	mod := wm - day*minutesPerDay
-	return c.hour&(1<<uint(mod/60)) != 0 && c.minute&(1<<uint(mod%60)) != 0 && c.dayMatchesNumber(day)
+// everyDay reports whether every day of every month matches.
+func (c *Cron) everyDay() bool {
+	const allDom, allMonths, allDow = 0xfffffffe, 0x1ffe, 0x7f
+	domAll, dowAll := c.dom == allDom, c.dow == allDow
+	if c.month != allMonths {
+		return false
+	}
+	if c.either {
+		return domAll || dowAll
+	}
+	return domAll && dowAll
 }
 
 // next returns the first matching wall minute in [from, to].

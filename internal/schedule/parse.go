@@ -72,6 +72,7 @@ func ParseHours(entry string) (Hours, error) {
 // domain 0..size-1; ranges wrap past the end.
 type listSyntax struct {
 	expected string // what an entry may be, for messages
+	one      string // one value, for messages
 	item     string // what one item may be, for messages
 	example  string // a range, for messages
 	size     int
@@ -81,11 +82,19 @@ type listSyntax struct {
 var (
 	dayList = listSyntax{
 		expected: "a day (mon..sun), a range such as mon-fri, or a comma list such as mon-wed,fri",
-		item:     "a day or a range of days", example: "mon-fri", size: 7, parseOne: parseDay,
+		one:      "a day",
+		item:     "a day or a range of days",
+		example:  "mon-fri",
+		size:     7,
+		parseOne: parseDay,
 	}
 	hourList = listSyntax{
 		expected: "an hour (0-23), a range such as 9-17 (inclusive), or a comma list such as 0-8,18-23",
-		item:     "an hour or a range of hours", example: "9-17", size: 24, parseOne: parseHour,
+		one:      "an hour",
+		item:     "an hour or a range of hours",
+		example:  "9-17",
+		size:     24,
+		parseOne: parseHour,
 	}
 )
 
@@ -106,7 +115,7 @@ func parseList(entry string, syntax listSyntax, add func(int)) error {
 		for i := range ends {
 			ends[i] = strings.TrimSpace(ends[i])
 			if ends[i] == "" {
-				return &ParseError{Token: item, Reason: `is missing a value on one side of "-": write start-end, such as ` + syntax.example}
+				return &ParseError{Token: item, Reason: "is missing " + syntax.one + ` on one side of "-": write start-end, such as ` + syntax.example}
 			}
 		}
 		from, err := syntax.parseOne(ends[0])
@@ -169,12 +178,12 @@ var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month 
 
 const starBit = 1 << 63 // robfig marks fields written with "*" or "?" with this bit
 
-var cronFields = [5]string{
-	"minute field (0-59)",
-	"hour field (0-23)",
-	"day-of-month field (1-31)",
-	"month field (1-12 or jan-dec)",
-	"day-of-week field (0-6 or sun-sat, Sunday is 0)",
+var cronFields = [5]struct{ name, values string }{
+	{"minute", "0-59"},
+	{"hour", "0-23"},
+	{"day-of-month", "1-31"},
+	{"month", "1-12 or jan-dec"},
+	{"day-of-week", "0-6 or sun-sat, Sunday is 0"},
 }
 
 var descriptorEquivalents = map[string]string{
@@ -212,6 +221,13 @@ func ParseCron(expr string) (Cron, error) {
 		return Cron{}, &ParseError{Reason: "is not a valid cron expression: " + blameCronField(fields, err)}
 	}
 	spec := parsed.(*cron.SpecSchedule)
+	// robfig accepts a field of bare commas (",") as the empty set.
+	for i, bits := range []uint64{spec.Minute, spec.Hour, spec.Dom, spec.Month, spec.Dow} {
+		if bits&^starBit == 0 {
+			f := cronFields[i]
+			return Cron{}, &ParseError{Reason: fmt.Sprintf("is not a valid cron expression: %s field %q (%s) selects no value", f.name, fields[i], f.values)}
+		}
+	}
 	return Cron{
 		minute: spec.Minute &^ starBit,
 		hour:   uint32(spec.Hour &^ starBit),
@@ -229,7 +245,9 @@ func blameCronField(fields []string, whole error) string {
 		probe := []string{"*", "*", "*", "*", "*"}
 		probe[i] = fields[i]
 		if _, err := cronParser.Parse(strings.Join(probe, " ")); err != nil {
-			return fmt.Sprintf("%s %q: %v", cronFields[i], fields[i], err)
+			f := cronFields[i]
+			why := strings.TrimSuffix(err.Error(), ": "+fields[i])
+			return fmt.Sprintf("%s field %q (%s): %s", f.name, fields[i], f.values, why)
 		}
 	}
 	return whole.Error()

@@ -19,7 +19,7 @@ import (
 //
 //	go test ./internal/schedule -run TestPropertyAgainstBruteForce -args -schedule.cases=5000 -schedule.seed=42
 var (
-	propertyCases = flag.Int("schedule.cases", 300, "random specs checked by TestPropertyAgainstBruteForce")
+	propertyCases = flag.Int("schedule.cases", 600, "random specs checked by TestPropertyAgainstBruteForce")
 	propertySeed  = flag.Int64("schedule.seed", 1, "seed of TestPropertyAgainstBruteForce")
 )
 
@@ -73,7 +73,8 @@ func randomCron(r *rand.Rand, window bool) string {
 	hour := pick(r, "*", "9-17", "1", "2", "0", "23", "22-23", "*/6", "1-2")
 	if window {
 		minute = pick(r, "0", "30", "15", "*/20", "45", "0,30", "*/5")
-		hour = pick(r, "*", "1", "2", "0", "21", "9-17", "*/6", "23", "1-3")
+		// Hours 0-2 hold the DST changes of the zones above: aim starts at gaps and repeats.
+		hour = pick(r, "*", "1", "2", "0", "2", "1-3", "0-2", "21", "9-17", "*/6", "23", "1")
 	}
 	return strings.Join([]string{
 		minute, hour,
@@ -243,53 +244,68 @@ func (tl *bruteTimeline) next(x time.Time) (time.Time, bool) {
 
 func TestPropertyAgainstBruteForce(t *testing.T) {
 	r := rand.New(rand.NewSource(*propertySeed))
-	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for c := 0; c < *propertyCases; c++ {
-		t0 := base.Add(time.Duration(r.Int63n(int64(3 * 365 * 24 * time.Hour)))).Truncate(time.Minute)
-		b := randomSpec(r, t0)
-		if r.Intn(2) == 0 { // aim at a DST change of the zone
-			_, end := t0.In(b.loc).ZoneBounds()
-			if !end.IsZero() && end.Before(t0.Add(400*24*time.Hour)) {
-				t0 = end.Add(-time.Duration(r.Intn(3*24*60)) * time.Minute).UTC()
-			}
-		}
-		// Brute force from 4 days before t0 (windows last up to 72h) to 13
-		// days after; results are compared for instants in [t0, t0+3d] and
-		// changes up to t0+13d.
-		scanFrom := t0.Add(-4*24*time.Hour - 2*time.Hour)
-		tl := b.timeline(scanFrom, (17*24+2)*60+1)
-		s, errs := Compile(b.spec, nil)
-		if len(errs) > 0 {
-			t.Fatalf("case %d: %+v does not compile: %v", c, b.spec, errs)
-		}
-		describe := func() string { return fmt.Sprintf("case %d: spec %+v override %+v t0 %s", c, b.spec, b.spec.Override, utc(t0)) }
+	for c := 0; c < *propertyCases && !t.Failed(); c++ {
+		checkRandomCase(t, r, fmt.Sprintf("seed %d case %d", *propertySeed, c))
+	}
+}
 
-		// Random instants, some off the minute grid.
-		for k := 0; k < 6; k++ {
-			x := t0.Add(time.Duration(r.Int63n(int64(3 * 24 * time.Hour))))
-			if k%2 == 0 {
-				x = x.Truncate(time.Minute)
-			}
-			checkInstant(t, s, &tl, x, describe)
+// FuzzAgainstBruteForce runs property cases from fuzzed seeds: plain random
+// exploration (the seed carries no structure for coverage to guide), useful
+// for long unattended runs.
+func FuzzAgainstBruteForce(f *testing.F) {
+	f.Add(int64(1))
+	f.Fuzz(func(t *testing.T, seed int64) {
+		checkRandomCase(t, rand.New(rand.NewSource(seed)), fmt.Sprintf("seed %d", seed))
+	})
+}
+
+// checkRandomCase draws a random spec and instant and compares the engine
+// with the brute force around it.
+func checkRandomCase(t *testing.T, r *rand.Rand, name string) {
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	t0 := base.Add(time.Duration(r.Int63n(int64(3 * 365 * 24 * time.Hour)))).Truncate(time.Minute)
+	b := randomSpec(r, t0)
+	if r.Intn(2) == 0 { // aim at a DST change of the zone
+		_, end := t0.In(b.loc).ZoneBounds()
+		if !end.IsZero() && end.Before(t0.Add(400*24*time.Hour)) {
+			t0 = end.Add(-time.Duration(r.Intn(3*24*60)) * time.Minute).UTC()
 		}
-		// The whole chain of changes from t0 over 10 days.
-		x := t0
-		for i := 0; i < 500 && x.Before(t0.Add(10*24*time.Hour)); i++ {
-			if !checkInstant(t, s, &tl, x, describe) {
-				break
-			}
-			nx, ok := s.Next(x)
-			if !ok {
-				break
-			}
-			x = nx
+	}
+	// Brute force from 4 days before t0 (windows last up to 72h) to 13
+	// days after; results are compared for instants in [t0, t0+3d] and
+	// changes up to t0+13d.
+	scanFrom := t0.Add(-4*24*time.Hour - 2*time.Hour)
+	tl := b.timeline(scanFrom, (17*24+2)*60+1)
+	s, errs := Compile(b.spec, nil)
+	if len(errs) > 0 {
+		t.Fatalf("%s: %+v does not compile: %v", name, b.spec, errs)
+	}
+	describe := func() string {
+		return fmt.Sprintf("%s: spec %+v override %+v t0 %s", name, b.spec, b.spec.Override, utc(t0))
+	}
+
+	// Random instants, some off the minute grid.
+	for k := 0; k < 6; k++ {
+		x := t0.Add(time.Duration(r.Int63n(int64(3 * 24 * time.Hour))))
+		if k%2 == 0 {
+			x = x.Truncate(time.Minute)
 		}
-		if b.spec.Override == nil {
-			checkWindows(t, s, &tl, t0.Add(time.Duration(r.Int63n(int64(3*24*time.Hour)))), describe)
+		checkInstant(t, s, &tl, x, describe)
+	}
+	// The whole chain of changes from t0 over 10 days.
+	x := t0
+	for i := 0; i < 500 && x.Before(t0.Add(10*24*time.Hour)); i++ {
+		if !checkInstant(t, s, &tl, x, describe) {
+			break
 		}
-		if t.Failed() {
-			return
+		nx, ok := s.Next(x)
+		if !ok {
+			break
 		}
+		x = nx
+	}
+	if b.spec.Override == nil {
+		checkWindows(t, s, &tl, t0.Add(time.Duration(r.Int63n(int64(3*24*time.Hour)))), describe)
 	}
 }
 

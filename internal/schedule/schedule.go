@@ -5,6 +5,27 @@
 // The parsers here are the only parsers: admission (the validating webhook and
 // `kubectl 5spot validate`) reports the errors Compile returns, so a manifest
 // that passes admission always compiles.
+//
+// Semantics. The schedule is active at an instant when an override in force
+// says so, or else when it is enabled, the instant's local date (in Timezone)
+// is not excluded, and any defined form matches:
+//   - day/hour form: local weekday in DaysOfWeek and local hour in HoursOfDay,
+//     by the local calendar day of the instant;
+//   - cron mask: the local minute matches Cron (cron's day-of-month OR
+//     day-of-week rule when both are restricted);
+//   - windows: some window opened at most Duration (elapsed time) ago.
+//
+// Day/hour and cron forms read the wall clock: a skipped hour never matches,
+// a repeated hour matches both times. A window start that falls into a
+// spring-forward gap opens at the first instant after the gap; one in a
+// repeated hour opens once, at its first occurrence. Exclusions cut whole
+// local days out of every form, windows included.
+//
+// Decisions beyond the manifest's documentation:
+//   - An override in force (instant before Until) wins over everything,
+//     Enabled=false included: it is an explicit, self-expiring request.
+//   - A window lasts at most MaxWindowDuration (8760h, a year).
+//   - Instants outside the years 1900-9998 are inactive and have no Next.
 package schedule
 
 import (
@@ -27,9 +48,10 @@ type Spec struct {
 	ExcludeDates []string
 	// Timezone is an IANA zone name; empty means UTC.
 	Timezone string
-	// Enabled false means never active.
+	// Enabled false means never active, unless an override is in force.
 	Enabled bool
-	// Override, when set and not yet expired, decides the answer until Until.
+	// Override, when set and not yet expired, decides the answer until Until,
+	// even when Enabled is false.
 	Override *Override
 }
 
@@ -70,7 +92,6 @@ type Schedule struct {
 	wall     wallForm
 	windows  []window
 	excluded exclusions
-	spec     Spec // as compiled, for previews
 }
 
 // Location returns the zone the schedule reads wall-clock time in.

@@ -72,6 +72,18 @@ var semanticsCases = []semanticsCase{
 	{"Kathmandu cron minute boundaries", mask("*/20 9 * * *", "Asia/Kathmandu"),
 		"2026-06-01T03:15:30Z", true, []string{"2026-06-01T03:16:00Z", "2026-06-01T03:35:00Z", "2026-06-01T03:36:00Z"}},
 
+	// Midnight changes: Asia/Beirut falls back from 2026-10-25 00:00 EEST to
+	// 2026-10-24 23:00 EET (21:00Z); America/Santiago springs from 2026-09-06
+	// 00:00 -04 to 01:00 -03 (04:00Z).
+	{"Beirut repeats 23:00 of the previous day", on(nil, []string{"23"}, "Asia/Beirut"),
+		"2026-10-24T19:00:00Z", false, []string{"2026-10-24T20:00:00Z", "2026-10-24T22:00:00Z"}},
+	{"Beirut excluded day lasts 25 hours", excluding(on(nil, []string{"0-23"}, "Asia/Beirut"), "2026-10-24"),
+		"2026-10-23T20:59:00Z", true, []string{"2026-10-23T21:00:00Z", "2026-10-24T22:00:00Z"}},
+	{"Santiago day after a midnight gap starts at 01:00", excluding(on(nil, []string{"0-23"}, "America/Santiago"), "2026-09-05"),
+		"2026-09-05T12:00:00Z", false, []string{"2026-09-06T04:00:00Z"}},
+	{"Santiago midnight window start in the gap", windows("America/Santiago", "0 0 * * *", "1h"),
+		"2026-09-05T12:00:00Z", false, []string{"2026-09-06T04:00:00Z", "2026-09-06T05:00:00Z", "2026-09-07T03:00:00Z"}},
+
 	// Cron mask.
 	{"cron business hours", mask("* 9-17 * * 1-5", "America/New_York"),
 		"2026-03-06T21:00:00Z", true, []string{"2026-03-06T23:00:00Z", "2026-03-09T13:00:00Z"}},

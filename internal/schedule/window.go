@@ -18,13 +18,18 @@ type window struct {
 	// day at a time through dense windows such as "*/5 * * * *" for 10m.
 	dayLast       int64 // minute of day of the last start
 	chainsThrough bool  // every gap between a day's starts is at most length
+	// chainsForever: every day matches and the overnight gap is no longer
+	// than length either, so windows chain up to the last start of a segment.
+	chainsForever bool
 }
 
 func newWindow(start Cron, length time.Duration) window {
 	w := window{start: start, length: length}
-	_, last, maxGap, ok := start.startsOfDay()
+	first, last, maxGap, ok := start.startsOfDay()
 	w.dayLast = last
 	w.chainsThrough = ok && time.Duration(maxGap)*time.Minute <= length
+	overnight := time.Duration(minutesPerDay-last+first) * time.Minute
+	w.chainsForever = w.chainsThrough && start.everyDay() && overnight <= length
 	return w
 }
 
@@ -109,7 +114,13 @@ func (w *window) offFrom(loc *time.Location, t, limit time.Time) time.Time {
 	}
 	end := open.at.Add(w.length)
 	for end.Before(limit) {
-		if w.chainsThrough && !open.fromGap {
+		if w.chainsForever && !open.fromGap {
+			if last, ok := w.start.prev(open.seg.lastWallMinuteBefore(limit), open.wm); ok {
+				if e := open.seg.instant(last).Add(w.length); e.After(end) {
+					end = e
+				}
+			}
+		} else if w.chainsThrough && !open.fromGap {
 			// The rest of today's starts chain on, if no offset change
 			// intervenes (inside one segment elapsed gaps equal wall gaps).
 			day := floorDiv(open.wm, minutesPerDay)
