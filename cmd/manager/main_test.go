@@ -27,7 +27,7 @@ func freePort(t *testing.T) int {
 
 func TestManagerBecomesReadyOnceCachesSyncAndTheWebhookServes(t *testing.T) {
 	g := NewWithT(t)
-	env, err := harness.Start(harness.Options{WithoutCAPI: true})
+	env, err := harness.Start(harness.Options{})
 	g.Expect(err).NotTo(HaveOccurred())
 	defer func() { _ = env.Stop() }()
 
