@@ -68,4 +68,3 @@ func TestManagerRefusesForbiddenExtraAPIGroups(t *testing.T) {
 		t.Fatalf("want an --extra-api-groups error, got %v", err)
 	}
 }
-
