@@ -44,6 +44,8 @@ const (
 	DeletingCondition = "Deleting"
 	// PausedCondition is True while the Cluster or this object is paused.
 	PausedCondition = "Paused"
+	// ActivationsFrozenCondition is True while a Cluster upgrade holds new activations.
+	ActivationsFrozenCondition = "ActivationsFrozen"
 )
 
 // Condition reasons.
@@ -76,6 +78,8 @@ const (
 	ReasonWaitingForDeletion   = "WaitingForDeletion"
 	ReasonReclaimRequested     = "ReclaimRequested"
 	ReasonInvalidInlineSpec    = "InvalidInlineSpec"
+	ReasonClusterUpgrading     = "ClusterUpgrading"
+	ReasonVersionUpgrade       = "ReplacingForVersionUpgrade"
 )
 
 // Labels and annotations 5-Spot writes.

@@ -366,6 +366,12 @@ type ScheduledMachineStatus struct {
 	// +optional
 	ProvisioningStartTime *metav1.Time `json:"provisioningStartTime,omitempty"`
 
+	// replacing is true while the Machine of the current window is replaced
+	// at the control plane's new version after an upgrade (removed first,
+	// then created again: a physical machine cannot be doubled).
+	// +optional
+	Replacing bool `json:"replacing,omitempty"`
+
 	// retry is the backoff state after failures; kept so that restarts keep it.
 	// +optional
 	Retry *RetryStatus `json:"retry,omitempty"`
