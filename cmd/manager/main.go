@@ -18,6 +18,7 @@ import (
 	"k8s.io/utils/clock"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	"sigs.k8s.io/cluster-api/controllers/clustercache"
+	runtimeserver "sigs.k8s.io/cluster-api/exp/runtime/server"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
@@ -28,6 +29,7 @@ import (
 
 	"github.com/5spot-dev/5spot/api/v1alpha1"
 	"github.com/5spot-dev/5spot/controllers/scheduledmachine"
+	"github.com/5spot-dev/5spot/extension"
 	"github.com/5spot-dev/5spot/internal/validation"
 	fivespotwebhook "github.com/5spot-dev/5spot/internal/webhook"
 )
@@ -49,6 +51,7 @@ type options struct {
 	watchFilter          string
 	provisioningTimeout  time.Duration
 	enableWebhooks       bool
+	runtimeExtension     bool
 	cacheSyncReadyWithin time.Duration
 }
 
@@ -60,6 +63,7 @@ func (o *options) bind(fs *flag.FlagSet) {
 	fs.IntVar(&o.webhookPort, "webhook-port", 9443, "Port the admission webhook server listens on.")
 	fs.StringVar(&o.webhookCertDir, "webhook-cert-dir", "/tmp/k8s-webhook-server/serving-certs", "Folder holding tls.crt and tls.key for the webhook server.")
 	fs.BoolVar(&o.enableWebhooks, "enable-webhooks", true, "Serve the admission webhooks.")
+	fs.BoolVar(&o.runtimeExtension, "runtime-extension", false, "Serve the Cluster API Runtime SDK extension (lifecycle hooks for ClusterClass clusters) on the webhook port.")
 	fs.StringVar(&o.watchNamespace, "watch-namespace", "", "Only watch this namespace (default: all namespaces).")
 	fs.StringVar(&o.extraAPIGroups, "extra-api-groups", "", "Comma-separated API groups allowed for inline bootstrap and infrastructure specs besides bootstrap.cluster.x-k8s.io and infrastructure.cluster.x-k8s.io (e.g. k0smotron.io).")
 	fs.IntVar(&o.maxConcurrent, "max-concurrent-reconciles", 10, "How many ScheduledMachines are reconciled in parallel.")
@@ -112,6 +116,17 @@ func run(ctx context.Context, cfg *rest.Config, opts options) error {
 	if err != nil {
 		return err
 	}
+	// With the Runtime SDK extension on, its server is the webhook server:
+	// hooks and admission share one TLS port and certificate.
+	hooks := &extension.Handlers{}
+	var webhookServer webhook.Server = webhook.NewServer(webhook.Options{Port: opts.webhookPort, CertDir: opts.webhookCertDir})
+	if opts.runtimeExtension {
+		srv, err := extension.NewServer(runtimeserver.Options{Port: opts.webhookPort, CertDir: opts.webhookCertDir}, hooks)
+		if err != nil {
+			return fmt.Errorf("setting up the Runtime SDK extension: %w", err)
+		}
+		webhookServer = srv
+	}
 	cacheOpts := cache.Options{SyncPeriod: &opts.syncPeriod}
 	if opts.watchNamespace != "" {
 		cacheOpts.DefaultNamespaces = map[string]cache.Config{opts.watchNamespace: {}}
@@ -124,7 +139,7 @@ func run(ctx context.Context, cfg *rest.Config, opts options) error {
 		LeaderElection:          opts.leaderElect,
 		LeaderElectionID:        "controller-leader-election-5spot",
 		LeaderElectionNamespace: opts.leaderElectionNS,
-		WebhookServer:           webhook.NewServer(webhook.Options{Port: opts.webhookPort, CertDir: opts.webhookCertDir}),
+		WebhookServer:           webhookServer,
 	})
 	if err != nil {
 		return fmt.Errorf("creating manager: %w", err)
@@ -137,9 +152,11 @@ func run(ctx context.Context, cfg *rest.Config, opts options) error {
 		}
 	}
 
-	if err := setupControllers(ctx, mgr, opts); err != nil {
+	r, err := setupControllers(ctx, mgr, opts)
+	if err != nil {
 		return err
 	}
+	hooks.Client, hooks.Wake = mgr.GetClient(), r.WakeCluster
 
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
 		return err
@@ -171,14 +188,14 @@ func cacheSynced(mgr ctrl.Manager, within time.Duration) healthz.Checker {
 
 // setupControllers registers the controllers and CAPI's cluster cache, through
 // which they reach Nodes in workload clusters.
-func setupControllers(ctx context.Context, mgr ctrl.Manager, opts options) error {
+func setupControllers(ctx context.Context, mgr ctrl.Manager, opts options) (*scheduledmachine.Reconciler, error) {
 	workload, err := clustercache.SetupWithManager(ctx, mgr, clustercache.Options{
 		// Kubeconfig secrets are read directly, so no cache holds Secrets.
 		SecretClient: mgr.GetAPIReader(),
 		Client:       clustercache.ClientOptions{UserAgent: "5spot-manager"},
 	}, controller.Options{MaxConcurrentReconciles: opts.maxConcurrent})
 	if err != nil {
-		return fmt.Errorf("setting up the cluster cache: %w", err)
+		return nil, fmt.Errorf("setting up the cluster cache: %w", err)
 	}
 	r := &scheduledmachine.Reconciler{
 		Client:              mgr.GetClient(),
@@ -190,7 +207,7 @@ func setupControllers(ctx context.Context, mgr ctrl.Manager, opts options) error
 		WatchFilterValue:    opts.watchFilter,
 	}
 	if err := r.SetupWithManager(ctx, mgr, controller.Options{MaxConcurrentReconciles: opts.maxConcurrent}); err != nil {
-		return fmt.Errorf("setting up the ScheduledMachine controller: %w", err)
+		return nil, fmt.Errorf("setting up the ScheduledMachine controller: %w", err)
 	}
-	return nil
+	return r, nil
 }

@@ -169,6 +169,27 @@ func (r *Reconciler) disabled(ctx context.Context, s *scope) error {
 // (after the preflight checks) when there is none.
 func (r *Reconciler) activate(ctx context.Context, s *scope) error {
 	sm := s.sm
+	if s.machine != nil && !s.machineState.Deleting && (sm.Status.Replacing || r.outdated(s)) {
+		// After a control plane upgrade, CAPI does not upgrade standalone
+		// Machines: replace it, removing first (a physical machine cannot be
+		// doubled), then creating it again at the new version.
+		sm.Status.Replacing = true
+		return r.removeGracefully(ctx, s, v1alpha1.ReasonVersionUpgrade,
+			fmt.Sprintf("replacing Machine %s (%s) at the control plane's version %s", s.machine.Name, s.machine.Spec.Version, s.controlPlane.Version))
+	}
+	if sm.Status.Replacing && s.hasObjects() {
+		if err := r.deleteAll(ctx, s, false); err != nil {
+			return err
+		}
+		if s.machine != nil || len(s.leftovers) > 0 || s.bootstrap != nil || s.infra != nil {
+			setPhase(s, v1alpha1.PhaseShuttingDown, "replacing the Machine at the new version: waiting for the old one to be gone")
+			r.mirrorDeleting(s)
+			return nil
+		}
+	}
+	if sm.Status.Replacing && sm.Status.MachineRef != nil {
+		clearActivation(sm) // the old one is gone: the replacement gets new names
+	}
 	if s.machine != nil && !s.machineState.Deleting {
 		if sm.Status.ShutdownDeadline != nil {
 			// The window reopened before the Machine was deleted: keep it.
@@ -187,6 +208,10 @@ func (r *Reconciler) activate(ctx context.Context, s *scope) error {
 	if retry := sm.Status.Retry; retry != nil && retry.NextRetryTime != nil && s.now.Before(retry.NextRetryTime.Time) {
 		setPhase(s, v1alpha1.PhaseError, fmt.Sprintf("retrying at %s after: %s", retry.NextRetryTime.UTC().Format(time.RFC3339), retry.LastFailure))
 		s.wake(retry.NextRetryTime.Time)
+		return nil
+	}
+	if s.frozen != "" && !sm.Status.Replacing {
+		setPhase(s, v1alpha1.PhasePending, fmt.Sprintf("the Cluster is upgrading (%s): activation waits until it is done", s.frozen))
 		return nil
 	}
 	if !s.controlPlane.Initialized {
@@ -242,10 +267,19 @@ func (r *Reconciler) activate(ctx context.Context, s *scope) error {
 	if sm.Status.ProvisioningStartTime == nil {
 		sm.Status.ProvisioningStartTime = &metav1.Time{Time: s.now}
 	}
+	sm.Status.Replacing = false
 	setPhase(s, v1alpha1.PhaseProvisioning, fmt.Sprintf("created Machine %s", sm.Status.MachineRef.Name))
 	setMachineCondition(sm, false, v1alpha1.ReasonMachineProvisioning, "the Machine was created and is being provisioned")
 	s.wake(sm.Status.ProvisioningStartTime.Add(r.ProvisioningTimeout))
 	return nil
+}
+
+// outdated reports whether the Machine follows the control plane's version
+// (no spec.version) and the control plane, now stable, runs another one.
+func (r *Reconciler) outdated(s *scope) bool {
+	cp := s.controlPlane
+	return s.sm.Spec.Version == "" && cp.Version != "" && !cp.Upgrading && !cp.Provisioning &&
+		s.machine.Spec.Version != "" && s.machine.Spec.Version != cp.Version
 }
 
 func deleting(o *unstructured.Unstructured) bool {

@@ -109,10 +109,18 @@ func (r *Reconciler) fail(ctx context.Context, s *scope, reason, message string)
 func (r *Reconciler) deactivate(ctx context.Context, s *scope) error {
 	sm := s.sm
 	sm.Status.Retry = nil
+	sm.Status.Replacing = false
 	if !s.hasObjects() {
 		becomeInactive(s)
 		return nil
 	}
+	return r.removeGracefully(ctx, s, v1alpha1.ReasonCordoned, "")
+}
+
+// removeGracefully cordons, waits the grace period, then deletes; reason and
+// message explain the grace period (window closed, version replacement).
+func (r *Reconciler) removeGracefully(ctx context.Context, s *scope, reason, message string) error {
+	sm := s.sm
 	r.observeMachine(s)
 	if s.machine != nil && !s.machineState.Deleting && s.node != nil && s.workload != nil {
 		if err := lifecycle.Cordon(ctx, s.workload, s.node); err != nil {
@@ -128,7 +136,7 @@ func (r *Reconciler) deactivate(ctx context.Context, s *scope) error {
 		if s.now.Before(sm.Status.ShutdownDeadline.Time) {
 			setPhase(s, v1alpha1.PhaseShuttingDown, fmt.Sprintf("Node %s cordoned; the Machine is deleted at %s",
 				s.node.Name, sm.Status.ShutdownDeadline.UTC().Format(time.RFC3339)))
-			setCondition(sm, v1alpha1.DeletingCondition, true, v1alpha1.ReasonCordoned, "grace period before the drain")
+			setCondition(sm, v1alpha1.DeletingCondition, true, reason, firstNonEmpty(message, "grace period before the drain"))
 			s.wake(sm.Status.ShutdownDeadline.Time)
 			return nil
 		}
@@ -137,10 +145,13 @@ func (r *Reconciler) deactivate(ctx context.Context, s *scope) error {
 		return err
 	}
 	if !s.hasObjects() {
+		if sm.Status.Replacing {
+			return nil // created again at the next look, at the new version
+		}
 		becomeInactive(s)
 		return nil
 	}
-	setPhase(s, v1alpha1.PhaseShuttingDown, "the window closed: Cluster API drains and deletes the Machine")
+	setPhase(s, v1alpha1.PhaseShuttingDown, firstNonEmpty(message, "the window closed: Cluster API drains and deletes the Machine"))
 	r.mirrorDeleting(s)
 	return nil
 }

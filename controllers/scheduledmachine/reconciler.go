@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	"github.com/5spot-dev/5spot/api/v1alpha1"
 	"github.com/5spot-dev/5spot/internal/lifecycle"
@@ -54,6 +55,8 @@ type Reconciler struct {
 	WatchFilterValue string
 
 	controller controller.Controller
+	// trigger wakes ScheduledMachines on behalf of Runtime SDK hooks.
+	trigger chan event.GenericEvent
 }
 
 // scope is one ScheduledMachine and what was read for it in one reconcile.
@@ -67,6 +70,8 @@ type scope struct {
 	cluster         *clusterv1.Cluster
 	clusterDeleting bool
 	controlPlane    lifecycle.ControlPlane
+	// frozen says why a Cluster upgrade holds new activations, or "".
+	frozen string
 
 	// machine, bootstrap and infra are the current activation's objects.
 	machine      *clusterv1.Machine
@@ -106,6 +111,7 @@ var ownedConditions = []string{
 	v1alpha1.ReadyCondition, v1alpha1.ScheduledCondition, v1alpha1.MachineReadyCondition,
 	v1alpha1.ReferencesValidCondition, v1alpha1.PreflightChecksPassedCondition,
 	v1alpha1.NodeTaintedCondition, v1alpha1.DeletingCondition, v1alpha1.PausedCondition,
+	v1alpha1.ActivationsFrozenCondition,
 }
 
 // +kubebuilder:rbac:groups=5spot.finos.org,resources=scheduledmachines,verbs=get;list;watch;update;patch
@@ -229,6 +235,13 @@ func (r *Reconciler) reconcileCluster(ctx context.Context, s *scope) error {
 		return err
 	}
 	s.controlPlane = cp
+	s.frozen = lifecycle.Frozen(cluster)
+	if s.frozen != "" {
+		setCondition(s.sm, v1alpha1.ActivationsFrozenCondition, true, v1alpha1.ReasonClusterUpgrading,
+			fmt.Sprintf("Cluster %s is upgrading (%s): no new activations until it is done", cluster.Name, s.frozen))
+	} else {
+		setCondition(s.sm, v1alpha1.ActivationsFrozenCondition, false, "NotFrozen", "")
+	}
 	return nil
 }
 

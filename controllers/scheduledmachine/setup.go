@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/5spot-dev/5spot/api/v1alpha1"
 )
@@ -60,12 +61,14 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 	if err != nil {
 		return err
 	}
+	r.trigger = make(chan event.GenericEvent, 1024)
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named(ControllerName).
 		WithOptions(opts).
 		WatchesRawSource(sourceKind(mgr, &v1alpha1.ScheduledMachine{}, priorityHandler{})).
 		Watches(&clusterv1.Machine{}, handler.EnqueueRequestsFromMapFunc(machineToScheduledMachine), builder.WithPredicates(hasOwnerLabel)).
-		Watches(&clusterv1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.clusterToScheduledMachines))
+		Watches(&clusterv1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.clusterToScheduledMachines)).
+		WatchesRawSource(source.Channel(r.trigger, priorityHandler{}))
 	if cc, ok := r.Workload.(clustercache.ClusterCache); ok {
 		b = b.WatchesRawSource(cc.GetClusterSource(ControllerName, r.clusterToScheduledMachines))
 	}
@@ -75,6 +78,23 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 	}
 	r.controller = c
 	return nil
+}
+
+// WakeCluster makes every ScheduledMachine of a Cluster look again now (a
+// Runtime SDK hook changed something they depend on). It never blocks: when
+// the queue of wake-ups is full the objects are woken by their own events.
+func (r *Reconciler) WakeCluster(ctx context.Context, cluster client.ObjectKey) {
+	list := &v1alpha1.ScheduledMachineList{}
+	if err := r.Client.List(ctx, list, client.InNamespace(cluster.Namespace), client.MatchingFields{clusterNameIndex: cluster.Name}); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "listing ScheduledMachines to wake", "cluster", cluster)
+		return
+	}
+	for i := range list.Items {
+		select {
+		case r.trigger <- event.GenericEvent{Object: &list.Items[i]}:
+		default:
+		}
+	}
 }
 
 // watchNodes starts (once per cluster connection) a watch on the workload

@@ -103,6 +103,8 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	g := NewWithT(t)
+	g.SetDefaultEventuallyTimeout(20 * time.Second)
+	g.SetDefaultEventuallyPollingInterval(50 * time.Millisecond)
 	ctx := testCtx(t)
 	ns, err := env.CreateNamespace(ctx, "sm")
 	g.Expect(err).NotTo(HaveOccurred())

@@ -213,3 +213,8 @@ func KubectlPath() string {
 func (env *Env) WebhookCertDir() string {
 	return env.env.WebhookInstallOptions.LocalServingCertDir
 }
+
+// WebhookCAData is the CA that signed WebhookCertDir's certificate.
+func (env *Env) WebhookCAData() []byte {
+	return env.env.WebhookInstallOptions.LocalServingCAData
+}
