@@ -11,8 +11,8 @@ import (
 	"slices"
 	"strings"
 
-	runtimehooksv1 "sigs.k8s.io/cluster-api/api/runtime/hooks/v1alpha1"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+	runtimehooksv1 "sigs.k8s.io/cluster-api/api/runtime/hooks/v1alpha1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/5spot-dev/5spot/api/v1alpha1"
@@ -213,4 +213,3 @@ func (h *Handlers) BeforeClusterDelete(ctx context.Context, req *runtimehooksv1.
 	}
 	succeed(resp, "")
 }
-
