@@ -92,3 +92,27 @@ test-e2e-kind: ## Run the kind + CAPD end-to-end suite (needs a Docker engine an
 	cd test/kind && go test ./... -count=1 -timeout 90m -v
 
 ##@ End of the packaging block
+
+##@ End-to-end: a local Cluster API management plane (test/e2e, its own Go module)
+# Appended block; owned by test/e2e. CAPI's managers and kube-controller-manager
+# are built from the Go module proxy into .cache/ (once; minutes the first time).
+
+E2E_BINARIES = \
+	assets="$$(hack/envtest-binaries.sh | tail -n1)" && \
+	capi="$$(hack/capi-binaries.sh | tail -n1)" && \
+	kcm="$$(hack/kube-controller-manager.sh | tail -n1)" && \
+	export KUBEBUILDER_ASSETS="$$assets" CAPI_BINARIES="$$capi" KCM_BINARIES="$$kcm"
+
+.PHONY: e2e-binaries
+e2e-binaries: ## Build etcd, kube-apiserver, CAPI's managers and kube-controller-manager (cached in .cache/).
+	@$(E2E_BINARIES)
+
+.PHONY: test-e2e
+test-e2e: ## Run the end-to-end suite against real CAPI controllers (no Docker). E2E_LOG_DIR=dir keeps the logs.
+	@$(E2E_BINARIES) && cd test/e2e && go test ./... -count=1 -timeout 20m
+
+.PHONY: mgmt-plane
+mgmt-plane: ## Run a local CAPI management plane with 5-Spot until Ctrl-C; prints its kubeconfig path.
+	@$(E2E_BINARIES) && cd test/e2e && go run ./cmd/mgmt-plane up $(MGMT_PLANE_ARGS)
+
+##@ End of the e2e block
