@@ -22,6 +22,8 @@ import (
 // DefaultRetryAfterSeconds is how soon CAPI asks again while a hook blocks.
 const DefaultRetryAfterSeconds = 10
 
+// +kubebuilder:rbac:groups=cluster.x-k8s.io,resources=clusters,verbs=get;list;watch;patch
+
 // Handlers answers Runtime SDK lifecycle hooks. Every handler is idempotent
 // (CAPI calls all extensions again whenever one blocks), sets Status
 // explicitly, and writes deterministic messages (they appear in Cluster

@@ -2,6 +2,7 @@
 # Writes the clusterctl release artifacts of 5-Spot (an AddonProvider):
 #   OUT/addon-components.yaml  config/default with the manager image pinned
 #   OUT/metadata.yaml          release series -> CAPI contract
+#   OUT/extensionconfig.yaml   the Runtime SDK registration, applied after init
 # Usage: hack/release-manifests.sh OUT VERSION [IMAGE_REPOSITORY]
 # A GitHub release carrying these two files is a clusterctl repository; so is
 # a folder {base}/addon-5spot/VERSION/ holding them (docs/development.md).
@@ -50,4 +51,5 @@ cd "${ROOT}"
 GOTOOLCHAIN=local GOFLAGS=-mod=mod go tool -modfile=hack/tools/go.mod kustomize build "${work}" >"${work}/addon-components.yaml"
 mv "${work}/addon-components.yaml" "${OUT}/addon-components.yaml"
 cp "${ROOT}/metadata.yaml" "${OUT}/metadata.yaml"
-echo "release-manifests: wrote ${OUT}/addon-components.yaml and ${OUT}/metadata.yaml (${IMAGE_REPOSITORY}:${VERSION})" >&2
+cp "${ROOT}/config/extension/extensionconfig.yaml" "${OUT}/extensionconfig.yaml"
+echo "release-manifests: wrote ${OUT}/addon-components.yaml, ${OUT}/metadata.yaml and ${OUT}/extensionconfig.yaml (${IMAGE_REPOSITORY}:${VERSION})" >&2

@@ -112,6 +112,7 @@ func TestClusterctlDescribesAndRendersTheAddon(t *testing.T) {
 		"Type:               AddonProvider", "Version:            " + releaseVersion,
 		"TargetNamespace:    " + systemNamespace, imageRepository + ":" + releaseVersion,
 		"FIVESPOT_EXTRA_API_GROUPS", "FIVESPOT_LEADER_ELECT", "FIVESPOT_LOG_LEVEL", "FIVESPOT_MAX_CONCURRENT_RECONCILES",
+		"FIVESPOT_RUNTIME_EXTENSION",
 	} {
 		if !strings.Contains(describe, want) {
 			t.Errorf("clusterctl generate provider --describe does not show %q:\n%s", want, describe)
