@@ -37,9 +37,10 @@ envtest: ## Build etcd, kube-apiserver and kubectl for envtest (cached in .cache
 	@hack/envtest-binaries.sh
 
 .PHONY: test
-test: ## Run all tests against a real kube-apiserver and etcd.
+test: ## Run every test: unit and integration (real kube-apiserver + etcd), then end to end (real CAPI controllers).
 	@assets="$$(hack/envtest-binaries.sh | tail -n1)" && \
 	KUBEBUILDER_ASSETS="$$assets" go test ./... -count=1 -timeout 20m
+	@$(MAKE) --no-print-directory test-e2e
 
 .PHONY: verify
 verify: generate ## Fail when generated files or formatting are stale.
