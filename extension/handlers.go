@@ -22,8 +22,6 @@ import (
 // DefaultRetryAfterSeconds is how soon CAPI asks again while a hook blocks.
 const DefaultRetryAfterSeconds = 10
 
-// +kubebuilder:rbac:groups=cluster.x-k8s.io,resources=clusters,verbs=get;list;watch;patch
-
 // Handlers answers Runtime SDK lifecycle hooks. Every handler is idempotent
 // (CAPI calls all extensions again whenever one blocks), sets Status
 // explicitly, and writes deterministic messages (they appear in Cluster
@@ -123,16 +121,26 @@ func (h *Handlers) BeforeControlPlaneUpgrade(ctx context.Context, req *runtimeho
 	h.freezeAndWait(ctx, &req.Cluster, req.FromKubernetesVersion, req.ToKubernetesVersion, resp)
 }
 
-func (h *Handlers) freezeAndWait(ctx context.Context, cluster *clusterv1.Cluster, from, to string, resp retryResponse) {
-	// Freeze first, then look: an activation cannot slip in between.
-	if err := lifecycle.SetFreeze(ctx, h.Client, cluster, fmt.Sprintf("upgrade from %s to %s", from, to)); err != nil {
-		fail(resp, fmt.Errorf("freezing activations for Cluster %s: %w", cluster.Name, err))
-		return
-	}
-	h.wake(ctx, cluster)
+// setFreeze records or lifts the hold on every ScheduledMachine of the Cluster.
+func (h *Handlers) setFreeze(ctx context.Context, cluster *clusterv1.Cluster, reason string) ([]v1alpha1.ScheduledMachine, error) {
 	sms, err := h.scheduledMachines(ctx, cluster)
 	if err != nil {
-		fail(resp, err)
+		return nil, err
+	}
+	for i := range sms {
+		if err := lifecycle.SetFreeze(ctx, h.Client, &sms[i], reason); err != nil {
+			return nil, fmt.Errorf("ScheduledMachine %s/%s: %w", sms[i].Namespace, sms[i].Name, err)
+		}
+	}
+	h.wake(ctx, cluster)
+	return sms, nil
+}
+
+func (h *Handlers) freezeAndWait(ctx context.Context, cluster *clusterv1.Cluster, from, to string, resp retryResponse) {
+	// Freeze first, then look: an activation cannot slip in between.
+	sms, err := h.setFreeze(ctx, cluster, fmt.Sprintf("upgrade from %s to %s", from, to))
+	if err != nil {
+		fail(resp, fmt.Errorf("freezing activations for Cluster %s: %w", cluster.Name, err))
 		return
 	}
 	var busy []string
@@ -187,11 +195,10 @@ func (h *Handlers) AfterWorkersUpgrade(ctx context.Context, req *runtimehooksv1.
 
 // AfterClusterUpgrade lifts the freeze.
 func (h *Handlers) AfterClusterUpgrade(ctx context.Context, req *runtimehooksv1.AfterClusterUpgradeRequest, resp *runtimehooksv1.AfterClusterUpgradeResponse) {
-	if err := lifecycle.SetFreeze(ctx, h.Client, &req.Cluster, ""); err != nil {
+	if _, err := h.setFreeze(ctx, &req.Cluster, ""); err != nil {
 		fail(resp, fmt.Errorf("lifting the activation freeze for Cluster %s: %w", req.Cluster.Name, err))
 		return
 	}
-	h.wake(ctx, &req.Cluster)
 	succeed(resp, "")
 }
 

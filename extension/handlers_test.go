@@ -23,15 +23,18 @@ func TestBeforeClusterUpgradeFreezesThenHoldsWhileMachinesAreBusy(t *testing.T) 
 	f.g.Expect(resp.RetryAfterSeconds).To(BeEquivalentTo(7), "blocks while gpu is Provisioning")
 	f.g.Expect(resp.Message).To(Equal("5-Spot: waiting for ScheduledMachines to settle: gpu (Provisioning)"))
 	cluster := f.freshCluster()
-	f.g.Expect(lifecycle.Frozen(cluster)).To(Equal("upgrade from v1.35.4 to v1.36.2"), "activations are frozen first")
+	for _, name := range []string{"gpu", "idle"} {
+		f.g.Expect(f.annotations(name)).To(HaveKeyWithValue(lifecycle.FreezeAnnotation, "upgrade from v1.35.4 to v1.36.2"),
+			"activations of %s are frozen first", name)
+	}
 	f.g.Expect(f.wakes.all()).To(ContainElement(client.ObjectKeyFromObject(cluster)))
 
 	// Idempotent: the same call again writes nothing and answers the same.
-	rv := cluster.ResourceVersion
+	rv := f.resourceVersion("idle")
 	again := &runtimehooksv1.BeforeClusterUpgradeResponse{}
 	f.h.BeforeClusterUpgrade(f.ctx, &runtimehooksv1.BeforeClusterUpgradeRequest{Cluster: *cluster, FromKubernetesVersion: "v1.35.4", ToKubernetesVersion: "v1.36.2"}, again)
 	f.g.Expect(again).To(Equal(resp))
-	f.g.Expect(f.freshCluster().ResourceVersion).To(Equal(rv))
+	f.g.Expect(f.resourceVersion("idle")).To(Equal(rv))
 
 	f.setPhase(sm, v1alpha1.PhaseActive)
 	clear := &runtimehooksv1.BeforeControlPlaneUpgradeResponse{}
@@ -42,7 +45,8 @@ func TestBeforeClusterUpgradeFreezesThenHoldsWhileMachinesAreBusy(t *testing.T) 
 	done := &runtimehooksv1.AfterClusterUpgradeResponse{}
 	f.h.AfterClusterUpgrade(f.ctx, &runtimehooksv1.AfterClusterUpgradeRequest{Cluster: *f.freshCluster(), KubernetesVersion: "v1.36.2"}, done)
 	f.g.Expect(done.Status).To(Equal(runtimehooksv1.ResponseStatusSuccess))
-	f.g.Expect(lifecycle.Frozen(f.freshCluster())).To(BeEmpty(), "AfterClusterUpgrade lifts the freeze")
+	f.g.Expect(f.annotations("gpu")).NotTo(HaveKey(lifecycle.FreezeAnnotation), "AfterClusterUpgrade lifts the freeze")
+	f.g.Expect(f.annotations("idle")).NotTo(HaveKey(lifecycle.FreezeAnnotation))
 }
 
 func TestAfterWorkersUpgradeHoldsUntilScheduledMachinesRunTheNewVersion(t *testing.T) {

@@ -118,3 +118,17 @@ func (f *fixture) freshCluster() *clusterv1.Cluster {
 	f.g.Expect(env.Client.Get(f.ctx, client.ObjectKeyFromObject(f.cluster), c)).To(Succeed())
 	return c
 }
+
+func (f *fixture) scheduledMachineNamed(name string) *v1alpha1.ScheduledMachine {
+	sm := &v1alpha1.ScheduledMachine{}
+	f.g.Expect(env.Client.Get(f.ctx, client.ObjectKey{Namespace: f.cluster.Namespace, Name: name}, sm)).To(Succeed())
+	return sm
+}
+
+func (f *fixture) annotations(name string) map[string]string {
+	return f.scheduledMachineNamed(name).Annotations
+}
+
+func (f *fixture) resourceVersion(name string) string {
+	return f.scheduledMachineNamed(name).ResourceVersion
+}

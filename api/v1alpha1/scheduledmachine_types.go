@@ -417,6 +417,10 @@ type RetryStatus struct {
 	// nextRetryTime is the earliest time of the next attempt.
 	// +optional
 	NextRetryTime *metav1.Time `json:"nextRetryTime,omitempty"`
+	// reason is the condition reason of the last failure.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	Reason string `json:"reason,omitempty"`
 	// lastFailure describes the last failure.
 	// +optional
 	// +kubebuilder:validation:MaxLength=10240

@@ -199,6 +199,7 @@ func setupControllers(ctx context.Context, mgr ctrl.Manager, opts options) (*sch
 	}
 	r := &scheduledmachine.Reconciler{
 		Client:              mgr.GetClient(),
+		APIReader:           mgr.GetAPIReader(),
 		Workload:            workload,
 		Clock:               clock.RealClock{},
 		Recorder:            mgr.GetEventRecorder("5spot-scheduledmachine"),

@@ -82,13 +82,12 @@ func TestUpgradeFreezeAndReplacementAtTheNewVersion(t *testing.T) {
 	f.emulateCAPIRunning("upgr-1", "node-upgr-1", true)
 	f.eventuallyPhase(sm, v1alpha1.PhaseActive)
 
-	// BeforeClusterUpgrade (or the hook-less equivalent) froze the Cluster.
-	cl := &clusterv1.Cluster{}
-	f.g.Expect(env.Client.Get(f.ctx, client.ObjectKeyFromObject(f.cluster), cl)).To(Succeed())
-	f.g.Expect(lifecycle.SetFreeze(f.ctx, env.Client, cl, "upgrade from v1.36.2 to v1.37.0")).To(Succeed())
+	// BeforeClusterUpgrade froze the Cluster's ScheduledMachines.
 	held := f.sm("held")
 	held.Spec.Version = "" // follows the control plane
+	held.Annotations = map[string]string{lifecycle.FreezeAnnotation: "upgrade from v1.36.2 to v1.37.0"}
 	f.g.Expect(env.Client.Create(f.ctx, held)).To(Succeed())
+	f.g.Expect(lifecycle.SetFreeze(f.ctx, env.Client, f.get(sm), "upgrade from v1.36.2 to v1.37.0")).To(Succeed())
 	f.g.Eventually(func() bool { return conditions.IsTrue(f.get(held), v1alpha1.ActivationsFrozenCondition) }).Should(BeTrue())
 	f.g.Expect(f.get(held).Status.Phase).To(Equal(v1alpha1.PhasePending))
 	f.g.Expect(f.get(held).Status.MachineRef).To(BeNil(), "no new activation during the upgrade")
@@ -115,8 +114,7 @@ func TestUpgradeFreezeAndReplacementAtTheNewVersion(t *testing.T) {
 	f.g.Expect(got.Status.Replacing).To(BeFalse())
 
 	// AfterClusterUpgrade lifts the freeze: the held one activates.
-	f.g.Expect(env.Client.Get(f.ctx, client.ObjectKeyFromObject(f.cluster), cl)).To(Succeed())
-	f.g.Expect(lifecycle.SetFreeze(f.ctx, env.Client, cl, "")).To(Succeed())
+	f.g.Expect(lifecycle.SetFreeze(f.ctx, env.Client, f.get(held), "")).To(Succeed())
 	got = f.eventuallyPhase(held, v1alpha1.PhaseProvisioning)
 	f.g.Expect(f.machine(got.Status.MachineRef.Name).Spec.Version).To(Equal("v1.37.0"))
 }

@@ -207,6 +207,9 @@ func (r *Reconciler) activate(ctx context.Context, s *scope) error {
 	}
 	if retry := sm.Status.Retry; retry != nil && retry.NextRetryTime != nil && s.now.Before(retry.NextRetryTime.Time) {
 		setPhase(s, v1alpha1.PhaseError, fmt.Sprintf("retrying at %s after: %s", retry.NextRetryTime.UTC().Format(time.RFC3339), retry.LastFailure))
+		// Re-assert the cause: a reconcile that read a stale object may
+		// have written an older MachineReady condition over it.
+		setMachineCondition(sm, false, retry.Reason, retry.LastFailure)
 		s.wake(retry.NextRetryTime.Time)
 		return nil
 	}

@@ -92,6 +92,7 @@ func (r *Reconciler) fail(ctx context.Context, s *scope, reason, message string)
 	retry.Attempts++
 	retry.NextRetryTime = &metav1.Time{Time: s.now.Add(lifecycle.Backoff(retry.Attempts))}
 	retry.LastFailure = message
+	retry.Reason = reason
 	sm.Status.Retry = retry
 	// The next attempt is a new activation: fresh names.
 	clearActivation(sm)

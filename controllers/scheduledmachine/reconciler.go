@@ -39,6 +39,10 @@ type WorkloadClusters interface {
 type Reconciler struct {
 	// Client talks to the management cluster.
 	Client client.Client
+	// APIReader reads the ScheduledMachine itself, uncached: acting on a
+	// stale copy of our own status (written a moment ago) could treat a
+	// Machine just created as a leftover. Client is used when nil.
+	APIReader client.Reader
 	// Workload reaches Nodes in workload clusters; never the management client.
 	Workload WorkloadClusters
 	// Clock is the time the schedule is evaluated at.
@@ -128,7 +132,11 @@ var ownedConditions = []string{
 // Reconcile brings one ScheduledMachine to what its schedule wants now.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, retErr error) {
 	sm := &v1alpha1.ScheduledMachine{}
-	if err := r.Client.Get(ctx, req.NamespacedName, sm); err != nil {
+	reader := r.APIReader
+	if reader == nil {
+		reader = r.Client
+	}
+	if err := reader.Get(ctx, req.NamespacedName, sm); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if r.WatchFilterValue != "" && sm.Labels[clusterv1.WatchLabel] != r.WatchFilterValue {
@@ -235,7 +243,7 @@ func (r *Reconciler) reconcileCluster(ctx context.Context, s *scope) error {
 		return err
 	}
 	s.controlPlane = cp
-	s.frozen = lifecycle.Frozen(cluster)
+	s.frozen = lifecycle.Frozen(s.sm, cluster, cp)
 	if s.frozen != "" {
 		setCondition(s.sm, v1alpha1.ActivationsFrozenCondition, true, v1alpha1.ReasonClusterUpgrading,
 			fmt.Sprintf("Cluster %s is upgrading (%s): no new activations until it is done", cluster.Name, s.frozen))

@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 
 	"github.com/5spot-dev/5spot/api/v1alpha1"
 )
@@ -128,5 +129,35 @@ func TestBuildRejectsASpecThatIsNotAnObject(t *testing.T) {
 	_, err := Build(tmpl, Owner{Object: sm, GVK: schema.GroupVersionKind{Kind: "ScheduledMachine"}, LabelKey: "k", LabelValue: "v"}, "x-1", 1)
 	if err == nil || !strings.Contains(err.Error(), "spec.bootstrapSpec") {
 		t.Fatalf("want an error naming spec.bootstrapSpec, got %v", err)
+	}
+}
+func TestFrozenByTheHooksOrByAnUnfinishedTopologyUpgrade(t *testing.T) {
+	sm := &v1alpha1.ScheduledMachine{}
+	topology := &clusterv1.Cluster{Spec: clusterv1.ClusterSpec{Topology: clusterv1.Topology{
+		ClassRef: clusterv1.ClusterClassRef{Name: "c"}, Version: "v1.37.0"}}}
+	plain := &clusterv1.Cluster{}
+	cases := []struct {
+		name    string
+		ann     string
+		cluster *clusterv1.Cluster
+		cp      ControlPlane
+		want    string
+	}{
+		{"nothing", "", plain, ControlPlane{Version: "v1.36.0"}, ""},
+		{"the hooks' hold", "upgrade from a to b", plain, ControlPlane{Version: "v1.36.0"}, "upgrade from a to b"},
+		{"topology ahead of the control plane", "", topology, ControlPlane{Version: "v1.36.0"}, "the topology moves the control plane from v1.36.0 to v1.37.0"},
+		{"topology reached", "", topology, ControlPlane{Version: "v1.37.0"}, ""},
+		{"control plane version unknown (creating)", "", topology, ControlPlane{}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sm.Annotations = map[string]string{}
+			if c.ann != "" {
+				sm.Annotations[FreezeAnnotation] = c.ann
+			}
+			if got := Frozen(sm, c.cluster, c.cp); got != c.want {
+				t.Fatalf("got %q, want %q", got, c.want)
+			}
+		})
 	}
 }

@@ -32,14 +32,21 @@ type scenario struct {
 	workload client.Client
 }
 
-func newScenario(t *testing.T, name string) *scenario {
+// newBareScenario is a namespace without a Cluster.
+func newBareScenario(t *testing.T, name string) *scenario {
 	g := NewWithT(t)
 	g.SetDefaultEventuallyPollingInterval(poll)
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
 	t.Cleanup(cancel)
-	c := plane.Client
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: name + "-"}}
-	g.Expect(c.Create(ctx, ns)).To(Succeed())
+	g.Expect(plane.Client.Create(ctx, ns)).To(Succeed())
+	return &scenario{t: t, g: g, ctx: ctx, c: plane.Client, ns: ns.Name}
+}
+
+func newScenario(t *testing.T, name string) *scenario {
+	s := newBareScenario(t, name)
+	g, ctx, c := s.g, s.ctx, s.c
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: s.ns}}
 	wc := &mgmt.WorkloadCluster{Namespace: ns.Name, Name: name}
 	g.Expect(wc.Create(ctx, c)).To(Succeed())
 	g.Eventually(func() error { return wc.ControlPlaneInitialized(ctx, c) }).WithTimeout(3*time.Minute).

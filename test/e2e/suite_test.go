@@ -31,7 +31,8 @@ func runSuite(m *testing.M) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	var err error
-	plane, err = mgmt.Start(ctx, mgmt.Options{Logf: logf, LogDir: os.Getenv("E2E_LOG_DIR")})
+	// The Runtime SDK extension is on, as in the release Deployment.
+	plane, err = mgmt.Start(ctx, mgmt.Options{Logf: logf, LogDir: os.Getenv("E2E_LOG_DIR"), ManagerArgs: []string{"--runtime-extension"}})
 	if err != nil {
 		logf("starting the management plane: %v", err)
 		return 1

@@ -89,3 +89,10 @@ func (p *Plane) DumpLogs(w io.Writer, lines int) {
 		fmt.Fprintf(w, "===== %s (%s), last %d lines =====\n%s\n", proc.name, proc.logPath, lines, proc.logTail(lines))
 	}
 }
+
+// ManagerWebhookURL is where the 5-Spot manager serves its webhooks (and,
+// with --runtime-extension, the Runtime SDK hooks), signed by WebhookCAData.
+func (p *Plane) ManagerWebhookURL() string {
+	wio := p.env.WebhookInstallOptions
+	return fmt.Sprintf("https://%s:%d", wio.LocalServingHost, wio.LocalServingPort)
+}
