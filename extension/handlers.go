@@ -64,15 +64,69 @@ func (h *Handlers) scheduledMachines(ctx context.Context, c *clusterv1.Cluster) 
 	return out, nil
 }
 
-// machines lists the Cluster's Machines that 5-Spot created.
+// machines lists the Cluster's Machines that 5-Spot created, for
+// ScheduledMachines and ScheduledMachinePools alike (each carries its
+// owner's label; a label selector cannot say "either", so two lists).
 func (h *Handlers) machines(ctx context.Context, c *clusterv1.Cluster) ([]clusterv1.Machine, error) {
-	list := &clusterv1.MachineList{}
-	if err := h.Client.List(ctx, list, client.InNamespace(c.Namespace),
-		client.MatchingLabels{clusterv1.ClusterNameLabel: c.Name}, client.HasLabels{v1alpha1.ScheduledMachineLabel}); err != nil {
+	var out []clusterv1.Machine
+	seen := map[string]bool{}
+	for _, ownerLabel := range []string{v1alpha1.ScheduledMachineLabel, v1alpha1.ScheduledMachinePoolLabel} {
+		list := &clusterv1.MachineList{}
+		if err := h.Client.List(ctx, list, client.InNamespace(c.Namespace),
+			client.MatchingLabels{clusterv1.ClusterNameLabel: c.Name}, client.HasLabels{ownerLabel}); err != nil {
+			return nil, err
+		}
+		for _, m := range list.Items {
+			if !seen[m.Name] {
+				seen[m.Name] = true
+				out = append(out, m)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b clusterv1.Machine) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// pools lists the Cluster's ScheduledMachinePools, sorted by name.
+func (h *Handlers) pools(ctx context.Context, c *clusterv1.Cluster) ([]v1alpha1.ScheduledMachinePool, error) {
+	list := &v1alpha1.ScheduledMachinePoolList{}
+	if err := h.Client.List(ctx, list, client.InNamespace(c.Namespace)); err != nil {
 		return nil, err
 	}
-	slices.SortFunc(list.Items, func(a, b clusterv1.Machine) int { return strings.Compare(a.Name, b.Name) })
-	return list.Items, nil
+	var out []v1alpha1.ScheduledMachinePool
+	for _, p := range list.Items {
+		if p.Spec.ClusterName == c.Name {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b v1alpha1.ScheduledMachinePool) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// busyPools describes the Cluster's pools with Machines being created or
+// removed: "<pool> (ScheduledMachinePool: 1 Provisioning, 2 ShuttingDown)".
+func (h *Handlers) busyPools(ctx context.Context, c *clusterv1.Cluster) ([]string, error) {
+	pools, err := h.pools(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	var busy []string
+	for _, p := range pools {
+		counts := map[v1alpha1.Phase]int{}
+		for _, m := range p.Status.Machines {
+			counts[m.Phase]++
+		}
+		var parts []string
+		for _, phase := range []v1alpha1.Phase{v1alpha1.PhaseProvisioning, v1alpha1.PhaseShuttingDown} {
+			if counts[phase] > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", counts[phase], phase))
+			}
+		}
+		if len(parts) > 0 {
+			busy = append(busy, fmt.Sprintf("%s (ScheduledMachinePool: %s)", p.Name, strings.Join(parts, ", ")))
+		}
+	}
+	return busy, nil
 }
 
 type retryResponse interface {
@@ -132,6 +186,16 @@ func (h *Handlers) setFreeze(ctx context.Context, cluster *clusterv1.Cluster, re
 			return nil, fmt.Errorf("ScheduledMachine %s/%s: %w", sms[i].Namespace, sms[i].Name, err)
 		}
 	}
+	// Pools hold their new Machines the same way.
+	pools, err := h.pools(ctx, cluster)
+	if err != nil {
+		return nil, err
+	}
+	for i := range pools {
+		if err := lifecycle.SetFreeze(ctx, h.Client, &pools[i], reason); err != nil {
+			return nil, fmt.Errorf("ScheduledMachinePool %s/%s: %w", pools[i].Namespace, pools[i].Name, err)
+		}
+	}
 	h.wake(ctx, cluster)
 	return sms, nil
 }
@@ -149,6 +213,12 @@ func (h *Handlers) freezeAndWait(ctx context.Context, cluster *clusterv1.Cluster
 			busy = append(busy, fmt.Sprintf("%s (%s)", sm.Name, sm.Status.Phase))
 		}
 	}
+	pools, err := h.busyPools(ctx, cluster)
+	if err != nil {
+		fail(resp, err)
+		return
+	}
+	busy = append(busy, pools...)
 	if len(busy) > 0 {
 		h.block(resp, "5-Spot: waiting for ScheduledMachines to settle: "+strings.Join(busy, ", "))
 		return

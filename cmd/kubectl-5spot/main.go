@@ -15,11 +15,12 @@ import (
 // version is stamped at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-const usage = `kubectl 5spot: check and preview 5-Spot ScheduledMachines offline.
+const usage = `kubectl 5spot: check and preview 5-Spot ScheduledMachines and ScheduledMachinePools offline.
 
 Commands:
   validate -f FILE...   run admission's checks (schema, CEL rules, webhook rules) on manifests
-  preview  -f FILE      show when the schedules are active: next activation, cleanup and windows
+  preview  -f FILE      show when the schedules are active: next activation, cleanup and windows;
+                        for pools, the next changes of the desired replica count
   version               print the plugin's version
 
 Run 'kubectl 5spot COMMAND -h' for a command's flags.

@@ -21,6 +21,7 @@ import (
 	runtimeserver "sigs.k8s.io/cluster-api/exp/runtime/server"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -29,6 +30,7 @@ import (
 
 	"github.com/5spot-dev/5spot/api/v1alpha1"
 	"github.com/5spot-dev/5spot/controllers/scheduledmachine"
+	"github.com/5spot-dev/5spot/controllers/scheduledmachinepool"
 	"github.com/5spot-dev/5spot/extension"
 	"github.com/5spot-dev/5spot/internal/validation"
 	fivespotwebhook "github.com/5spot-dev/5spot/internal/webhook"
@@ -150,13 +152,21 @@ func run(ctx context.Context, cfg *rest.Config, opts options) error {
 		if err := v.SetupWithManager(mgr); err != nil {
 			return fmt.Errorf("setting up the ScheduledMachine webhook: %w", err)
 		}
+		pv := &fivespotwebhook.ScheduledMachinePoolValidator{Options: v.Options}
+		if err := pv.SetupWithManager(mgr); err != nil {
+			return fmt.Errorf("setting up the ScheduledMachinePool webhook: %w", err)
+		}
 	}
 
-	r, err := setupControllers(ctx, mgr, opts)
+	r, pools, err := setupControllers(ctx, mgr, opts)
 	if err != nil {
 		return err
 	}
-	hooks.Client, hooks.Wake = mgr.GetClient(), r.WakeCluster
+	hooks.Client = mgr.GetClient()
+	hooks.Wake = func(ctx context.Context, cluster client.ObjectKey) {
+		r.WakeCluster(ctx, cluster)
+		pools.WakeCluster(ctx, cluster)
+	}
 
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
 		return err
@@ -188,18 +198,17 @@ func cacheSynced(mgr ctrl.Manager, within time.Duration) healthz.Checker {
 
 // setupControllers registers the controllers and CAPI's cluster cache, through
 // which they reach Nodes in workload clusters.
-func setupControllers(ctx context.Context, mgr ctrl.Manager, opts options) (*scheduledmachine.Reconciler, error) {
+func setupControllers(ctx context.Context, mgr ctrl.Manager, opts options) (*scheduledmachine.Reconciler, *scheduledmachinepool.Reconciler, error) {
 	workload, err := clustercache.SetupWithManager(ctx, mgr, clustercache.Options{
 		// Kubeconfig secrets are read directly, so no cache holds Secrets.
 		SecretClient: mgr.GetAPIReader(),
 		Client:       clustercache.ClientOptions{UserAgent: "5spot-manager"},
 	}, controller.Options{MaxConcurrentReconciles: opts.maxConcurrent})
 	if err != nil {
-		return nil, fmt.Errorf("setting up the cluster cache: %w", err)
+		return nil, nil, fmt.Errorf("setting up the cluster cache: %w", err)
 	}
 	r := &scheduledmachine.Reconciler{
 		Client:              mgr.GetClient(),
-		APIReader:           mgr.GetAPIReader(),
 		Workload:            workload,
 		Clock:               clock.RealClock{},
 		Recorder:            mgr.GetEventRecorder("5spot-scheduledmachine"),
@@ -208,7 +217,19 @@ func setupControllers(ctx context.Context, mgr ctrl.Manager, opts options) (*sch
 		WatchFilterValue:    opts.watchFilter,
 	}
 	if err := r.SetupWithManager(ctx, mgr, controller.Options{MaxConcurrentReconciles: opts.maxConcurrent}); err != nil {
-		return nil, fmt.Errorf("setting up the ScheduledMachine controller: %w", err)
+		return nil, nil, fmt.Errorf("setting up the ScheduledMachine controller: %w", err)
 	}
-	return r, nil
+	pools := &scheduledmachinepool.Reconciler{
+		Client:              mgr.GetClient(),
+		Workload:            workload,
+		Clock:               clock.RealClock{},
+		Recorder:            mgr.GetEventRecorder("5spot-scheduledmachinepool"),
+		ProvisioningTimeout: opts.provisioningTimeout,
+		StuckDeletionAfter:  15 * time.Minute,
+		WatchFilterValue:    opts.watchFilter,
+	}
+	if err := pools.SetupWithManager(ctx, mgr, controller.Options{MaxConcurrentReconciles: opts.maxConcurrent}); err != nil {
+		return nil, nil, fmt.Errorf("setting up the ScheduledMachinePool controller: %w", err)
+	}
+	return r, pools, nil
 }

@@ -8,3 +8,8 @@ import _ "embed"
 //
 //go:embed bases/5spot.finos.org_scheduledmachines.yaml
 var ScheduledMachines []byte
+
+// ScheduledMachinePools is the generated CRD of ScheduledMachinePool.
+//
+//go:embed bases/5spot.finos.org_scheduledmachinepools.yaml
+var ScheduledMachinePools []byte

@@ -6,13 +6,10 @@ import (
 	"fmt"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/utils/ptr"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/5spot-dev/5spot/api/v1alpha1"
 	"github.com/5spot-dev/5spot/internal/lifecycle"
@@ -63,34 +60,18 @@ func (r *Reconciler) deleteAll(ctx context.Context, s *scope, skipDrain bool) er
 		machines = append(machines, &s.leftovers[i])
 	}
 	for _, m := range machines {
-		if skipDrain && m.DeletionTimestamp.IsZero() && m.Annotations[clusterv1.ExcludeNodeDrainingAnnotation] == "" {
-			base := m.DeepCopy()
-			if m.Annotations == nil {
-				m.Annotations = map[string]string{}
-			}
-			m.Annotations[clusterv1.ExcludeNodeDrainingAnnotation] = "5spot"
-			if err := r.Client.Patch(ctx, m, client.MergeFrom(base)); err != nil {
-				return err
-			}
-		}
-		if err := lifecycle.DeleteIfPresent(ctx, r.Client, m); err != nil {
+		if err := lifecycle.DeleteMachine(ctx, r.Client, m, skipDrain); err != nil {
 			return err
 		}
 	}
 	// Without a Machine nobody adopted these: delete them ourselves. Their
 	// kinds are not watched, so look again now and shortly after.
 	if s.machine == nil && (s.bootstrap != nil || s.infra != nil) {
-		if err := lifecycle.DeleteIfPresent(ctx, r.Client, s.bootstrap); err != nil {
-			return err
-		}
-		if err := lifecycle.DeleteIfPresent(ctx, r.Client, s.infra); err != nil {
-			return err
-		}
 		var err error
-		if s.bootstrap, err = lifecycle.GetRef(ctx, r.Client, s.sm.Status.BootstrapRef, s.sm.Namespace); err != nil {
+		if s.bootstrap, err = lifecycle.DeleteUnadopted(ctx, r.Client, s.bootstrap, s.sm.Status.BootstrapRef, s.sm.Namespace); err != nil {
 			return err
 		}
-		if s.infra, err = lifecycle.GetRef(ctx, r.Client, s.sm.Status.InfrastructureRef, s.sm.Namespace); err != nil {
+		if s.infra, err = lifecycle.DeleteUnadopted(ctx, r.Client, s.infra, s.sm.Status.InfrastructureRef, s.sm.Namespace); err != nil {
 			return err
 		}
 		if s.bootstrap != nil || s.infra != nil {
@@ -130,7 +111,7 @@ func (r *Reconciler) emergencyRemove(ctx context.Context, s *scope) error {
 	r.mirrorDeleting(s)
 	if ptr.Deref(sm.Spec.Schedule.Enabled, true) {
 		sm.Spec.Schedule.Enabled = ptr.To(false)
-		if err := s.persist(ctx, r.Client); err != nil {
+		if err := s.persist(ctx, r.patchClient()); err != nil {
 			return err
 		}
 	}
@@ -241,31 +222,19 @@ func (r *Reconciler) activate(ctx context.Context, s *scope) error {
 		sm.Status.BootstrapRef, sm.Status.InfrastructureRef, sm.Status.MachineRef = lifecycle.Refs(tmpl, name)
 		sm.Status.NodeRef, sm.Status.ProviderID, sm.Status.AppliedNodeTaints = nil, "", nil
 		sm.Status.ProvisioningStartTime = nil
-		if err := s.persist(ctx, r.Client); err != nil {
+		if err := s.persist(ctx, r.patchClient()); err != nil {
 			return err
 		}
 	}
-	objs, err := lifecycle.Build(tmpl, owner(sm), sm.Status.MachineRef.Name, sm.Status.Activation)
-	if err != nil {
-		return r.fail(ctx, s, v1alpha1.ReasonInfrastructureFailed, err.Error())
-	}
-	for _, step := range []struct {
-		obj   client.Object
-		field string
-	}{{objs.Bootstrap, "spec.bootstrapSpec"}, {objs.Infrastructure, "spec.infrastructureSpec"}, {objs.Machine, "the Machine"}} {
-		if err := lifecycle.Ensure(ctx, r.Client, step.obj, sm.UID); err != nil {
-			var conflict *lifecycle.ConflictError
-			switch {
-			case errors.As(err, &conflict):
-				return r.fail(ctx, s, "NameConflict", err.Error())
-			case apierrors.IsInvalid(err) || apierrors.IsBadRequest(err) || meta.IsNoMatchError(err) || apierrors.IsNotFound(err):
-				// The provider (or the API server) refuses what the user
-				// wrote: say so and retry with backoff; a spec change
-				// triggers a new attempt at once.
-				return r.fail(ctx, s, v1alpha1.ReasonInvalidInlineSpec, fmt.Sprintf("%s was rejected: %v", step.field, err))
-			}
-			return err
+	if err := lifecycle.CreateObjects(ctx, r.Client, tmpl, owner(sm), sm.Status.MachineRef.Name, sm.Status.Activation); err != nil {
+		// The template, the provider or a name taken by someone else stops
+		// creation: say so and retry with backoff; a spec change triggers a
+		// new attempt at once.
+		var failure *lifecycle.CreateError
+		if errors.As(err, &failure) {
+			return r.fail(ctx, s, failure.Reason, failure.Message)
 		}
+		return err
 	}
 	if sm.Status.ProvisioningStartTime == nil {
 		sm.Status.ProvisioningStartTime = &metav1.Time{Time: s.now}
@@ -280,9 +249,7 @@ func (r *Reconciler) activate(ctx context.Context, s *scope) error {
 // outdated reports whether the Machine follows the control plane's version
 // (no spec.version) and the control plane, now stable, runs another one.
 func (r *Reconciler) outdated(s *scope) bool {
-	cp := s.controlPlane
-	return s.sm.Spec.Version == "" && cp.Version != "" && !cp.Upgrading && !cp.Provisioning &&
-		s.machine.Spec.Version != "" && s.machine.Spec.Version != cp.Version
+	return lifecycle.Outdated(s.sm.Spec.Version, s.controlPlane, s.machine.Spec.Version)
 }
 
 func deleting(o *unstructured.Unstructured) bool {

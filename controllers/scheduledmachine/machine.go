@@ -3,12 +3,10 @@ package scheduledmachine
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
-	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 
 	"github.com/5spot-dev/5spot/api/v1alpha1"
 	"github.com/5spot-dev/5spot/internal/lifecycle"
@@ -35,45 +33,31 @@ func nilIfEmpty(s string) *string {
 
 // trackMachine follows the current Machine: provisioning, running, failed.
 func (r *Reconciler) trackMachine(ctx context.Context, s *scope) error {
-	sm, st := s.sm, s.machineState
+	sm := s.sm
 	r.observeMachine(s)
-	if st.Failed {
-		return r.fail(ctx, s, v1alpha1.ReasonInfrastructureFailed, "the infrastructure failed: "+st.FailureMessage)
+	var started time.Time
+	if sm.Status.ProvisioningStartTime != nil {
+		started = sm.Status.ProvisioningStartTime.Time
 	}
-	if !st.Running || st.NodeName == "" {
-		start := sm.Status.ProvisioningStartTime
-		if start == nil {
-			start = &metav1.Time{Time: s.now}
-			sm.Status.ProvisioningStartTime = start
+	p := lifecycle.Track(s.machine, s.machineState, s.node, s.workload != nil, started, s.now, r.ProvisioningTimeout)
+	switch p.Outcome {
+	case lifecycle.MachineFailed:
+		return r.fail(ctx, s, p.Reason, p.Message)
+	case lifecycle.MachineProvisioning:
+		if sm.Status.ProvisioningStartTime == nil {
+			sm.Status.ProvisioningStartTime = &metav1.Time{Time: s.now}
 		}
-		deadline := start.Add(r.ProvisioningTimeout)
-		if !s.now.Before(deadline) {
-			return r.fail(ctx, s, v1alpha1.ReasonProvisioningTimeout,
-				fmt.Sprintf("the Machine was not Running within %s: %s", r.ProvisioningTimeout, firstNonEmpty(st.Waiting, "no progress reported")))
-		}
-		s.wake(deadline)
-		setPhase(s, v1alpha1.PhaseProvisioning, fmt.Sprintf("Machine %s is being provisioned", s.machine.Name))
-		reason := v1alpha1.ReasonMachineProvisioning
-		if strings.HasPrefix(st.Waiting, clusterv1.MachineBootstrapConfigReadyCondition) {
-			reason = v1alpha1.ReasonBootstrapNotReady
-		}
-		setMachineCondition(sm, false, reason, firstNonEmpty(st.Waiting, "waiting for the Machine to be Running with a Node"))
-		return nil
+		s.wake(p.Deadline)
+		setPhase(s, v1alpha1.PhaseProvisioning, p.Summary)
+		setMachineCondition(sm, false, p.Reason, p.Message)
+	case lifecycle.NodeNotReady:
+		setPhase(s, v1alpha1.PhaseProvisioning, p.Summary)
+		setMachineCondition(sm, false, p.Reason, p.Message)
+	case lifecycle.MachineReady:
+		sm.Status.Retry = nil
+		setPhase(s, v1alpha1.PhaseActive, p.Summary)
+		setMachineCondition(sm, true, p.Reason, "")
 	}
-	if s.node == nil || !lifecycle.NodeReady(s.node) {
-		// Running but the Node is not Ready: report it loudly, never delete
-		// automatically (a human may need to look at the machine).
-		msg := fmt.Sprintf("Machine %s is Running but Node %s is not Ready", s.machine.Name, st.NodeName)
-		if s.node == nil && s.workload == nil {
-			msg = fmt.Sprintf("Machine %s is Running; the workload cluster cannot be reached to check Node %s", s.machine.Name, st.NodeName)
-		}
-		setPhase(s, v1alpha1.PhaseProvisioning, msg)
-		setMachineCondition(sm, false, v1alpha1.ReasonNodeNotReady, msg)
-		return nil
-	}
-	sm.Status.Retry = nil
-	setPhase(s, v1alpha1.PhaseActive, fmt.Sprintf("Machine %s is Running with Ready Node %s", s.machine.Name, st.NodeName))
-	setMachineCondition(sm, true, v1alpha1.ReasonMachineRunning, "")
 	return nil
 }
 
@@ -85,13 +69,7 @@ func (r *Reconciler) fail(ctx context.Context, s *scope, reason, message string)
 	if err := r.deleteAll(ctx, s, false); err != nil {
 		return err
 	}
-	retry := sm.Status.Retry
-	if retry == nil {
-		retry = &v1alpha1.RetryStatus{}
-	}
-	retry.Attempts++
-	retry.NextRetryTime = &metav1.Time{Time: s.now.Add(lifecycle.Backoff(retry.Attempts))}
-	retry.LastFailure = message
+	retry := lifecycle.NextRetry(sm.Status.Retry, message, s.now)
 	retry.Reason = reason
 	sm.Status.Retry = retry
 	// The next attempt is a new activation: fresh names.
@@ -124,16 +102,11 @@ func (r *Reconciler) removeGracefully(ctx context.Context, s *scope, reason, mes
 	sm := s.sm
 	r.observeMachine(s)
 	if s.machine != nil && !s.machineState.Deleting && s.node != nil && s.workload != nil {
-		if err := lifecycle.Cordon(ctx, s.workload, s.node); err != nil {
+		deadline, err := lifecycle.StartGrace(ctx, s.workload, s.node, sm.Status.ShutdownDeadline, lifecycle.Grace(sm.Spec.GracefulShutdownTimeout), s.now)
+		if err != nil {
 			return err
 		}
-		if sm.Status.ShutdownDeadline == nil {
-			grace := 5 * time.Minute
-			if sm.Spec.GracefulShutdownTimeout != nil {
-				grace = sm.Spec.GracefulShutdownTimeout.Duration
-			}
-			sm.Status.ShutdownDeadline = &metav1.Time{Time: s.now.Add(grace)}
-		}
+		sm.Status.ShutdownDeadline = deadline
 		if s.now.Before(sm.Status.ShutdownDeadline.Time) {
 			setPhase(s, v1alpha1.PhaseShuttingDown, fmt.Sprintf("Node %s cordoned; the Machine is deleted at %s",
 				s.node.Name, sm.Status.ShutdownDeadline.UTC().Format(time.RFC3339)))

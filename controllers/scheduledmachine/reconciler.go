@@ -5,7 +5,6 @@ package scheduledmachine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -17,7 +16,6 @@ import (
 	"k8s.io/utils/clock"
 	"k8s.io/utils/ptr"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
-	"sigs.k8s.io/cluster-api/controllers/clustercache"
 	"sigs.k8s.io/cluster-api/util/patch"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -30,18 +28,17 @@ import (
 )
 
 // WorkloadClusters gives access to workload clusters (CAPI's ClusterCache).
-type WorkloadClusters interface {
-	GetClient(ctx context.Context, cluster client.ObjectKey) (client.Client, error)
-	Watch(ctx context.Context, cluster client.ObjectKey, watcher clustercache.Watcher) error
-}
+type WorkloadClusters = lifecycle.WorkloadClusters
 
 // Reconciler reconciles ScheduledMachines.
 type Reconciler struct {
 	// Client talks to the management cluster.
 	Client client.Client
-	// APIReader reads the ScheduledMachine itself, uncached: acting on a
-	// stale copy of our own status (written a moment ago) could treat a
-	// Machine just created as a leftover. Client is used when nil.
+	// APIReader reads the ScheduledMachine itself, uncached: its status
+	// names the current activation, and acting on a status older than the
+	// last one written (the cache may lag behind the Machines' cache) would
+	// take the new activation's Machine for a leftover. SetupWithManager
+	// defaults it to the manager's API reader; without it, Client is used.
 	APIReader client.Reader
 	// Workload reaches Nodes in workload clusters; never the management client.
 	Workload WorkloadClusters
@@ -132,17 +129,14 @@ var ownedConditions = []string{
 // Reconcile brings one ScheduledMachine to what its schedule wants now.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, retErr error) {
 	sm := &v1alpha1.ScheduledMachine{}
-	reader := r.APIReader
-	if reader == nil {
-		reader = r.Client
-	}
-	if err := reader.Get(ctx, req.NamespacedName, sm); err != nil {
+	c := r.patchClient()
+	if err := c.Get(ctx, req.NamespacedName, sm); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if r.WatchFilterValue != "" && sm.Labels[clusterv1.WatchLabel] != r.WatchFilterValue {
 		return ctrl.Result{}, nil
 	}
-	patcher, err := patch.NewHelper(sm, r.Client)
+	patcher, err := patch.NewHelper(sm, c)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -164,7 +158,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	}
 	if controllerutil.AddFinalizer(sm, v1alpha1.Finalizer) {
 		// Persist the finalizer before anything is created.
-		return ctrl.Result{}, s.persist(ctx, r.Client)
+		return ctrl.Result{}, s.persist(ctx, r.patchClient())
 	}
 
 	phases := []func(context.Context, *scope) error{
@@ -185,6 +179,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	}
 	return ctrl.Result{}, kerrors.NewAggregate(errs)
 }
+
+// patchClient reads the ScheduledMachine live (APIReader) for Reconcile and
+// for the patch helper's conflict retries, and writes through Client.
+func (r *Reconciler) patchClient() client.Client { return lifecycle.LiveReads(r.Client, r.APIReader) }
 
 // result turns the wake-up instants into an exact RequeueAfter and carries
 // the object's priority so that requeues keep it.
@@ -212,44 +210,28 @@ func (r *Reconciler) result(s *scope, res ctrl.Result) ctrl.Result {
 // is created); a paused Cluster freezes changes; a deleting Cluster makes the
 // lifecycle remove our Machine at once.
 func (r *Reconciler) reconcileCluster(ctx context.Context, s *scope) error {
-	cluster := &clusterv1.Cluster{}
 	key := client.ObjectKey{Namespace: s.sm.Namespace, Name: s.sm.Spec.ClusterName}
-	if err := r.Client.Get(ctx, key, cluster); err != nil {
-		if !apierrors.IsNotFound(err) {
-			return err
-		}
-		setCondition(s.sm, v1alpha1.ReferencesValidCondition, false, v1alpha1.ReasonClusterNotFound,
-			fmt.Sprintf("Cluster %s/%s does not exist; nothing is created until it does", key.Namespace, key.Name))
-		setPhase(s, v1alpha1.PhasePending, fmt.Sprintf("waiting for Cluster %s", key.Name))
-		s.stop = true
-		return nil
+	st, err := lifecycle.ReadCluster(ctx, r.Client, key, s.sm)
+	if err != nil && st.Cluster == nil {
+		return err
 	}
-	s.cluster = cluster
-	setCondition(s.sm, v1alpha1.ReferencesValidCondition, true, v1alpha1.ReasonReferencesResolved, "")
-
-	if ptr.Deref(cluster.Spec.Paused, false) || cluster.Annotations[clusterv1.PausedAnnotation] != "" {
-		setCondition(s.sm, v1alpha1.PausedCondition, true, v1alpha1.ReasonClusterPaused,
-			fmt.Sprintf("Cluster %s is paused: 5-Spot makes no changes until it is resumed", cluster.Name))
-		s.stop = true
-		return nil
-	}
-	setCondition(s.sm, v1alpha1.PausedCondition, false, "NotPaused", "")
-	s.clusterDeleting = !cluster.DeletionTimestamp.IsZero()
-	if s.clusterDeleting {
-		return nil
-	}
-	cp, err := lifecycle.ReadControlPlane(ctx, r.Client, cluster)
+	st.Report(func(conditionType string, status bool, reason, message string) {
+		setCondition(s.sm, conditionType, status, reason, message)
+	})
 	if err != nil {
 		return err
 	}
-	s.controlPlane = cp
-	s.frozen = lifecycle.Frozen(s.sm, cluster, cp)
-	if s.frozen != "" {
-		setCondition(s.sm, v1alpha1.ActivationsFrozenCondition, true, v1alpha1.ReasonClusterUpgrading,
-			fmt.Sprintf("Cluster %s is upgrading (%s): no new activations until it is done", cluster.Name, s.frozen))
-	} else {
-		setCondition(s.sm, v1alpha1.ActivationsFrozenCondition, false, "NotFrozen", "")
+	s.cluster = st.Cluster
+	if st.Cluster == nil {
+		setPhase(s, v1alpha1.PhasePending, fmt.Sprintf("waiting for Cluster %s", key.Name))
 	}
+	if st.Hold() {
+		s.stop = true
+		return nil
+	}
+	s.clusterDeleting = st.Deleting
+	s.controlPlane = st.ControlPlane
+	s.frozen = st.Frozen
 	return nil
 }
 
@@ -290,26 +272,14 @@ func (r *Reconciler) readObjects(ctx context.Context, s *scope) error {
 // readNode reads the Machine's Node through CAPI's cluster cache. A workload
 // cluster that cannot be reached right now is retried shortly, not an error.
 func (r *Reconciler) readNode(ctx context.Context, s *scope) error {
-	key := client.ObjectKeyFromObject(s.cluster)
-	wc, err := r.Workload.GetClient(ctx, key)
-	if err != nil {
-		if errors.Is(err, clustercache.ErrClusterNotConnected) {
+	wc, err := lifecycle.Workload(ctx, r.Workload, client.ObjectKeyFromObject(s.cluster), r.watchNodes)
+	if err != nil || wc == nil {
+		if err == nil {
 			s.wake(s.now.Add(10 * time.Second))
-			return nil
 		}
-		return err
-	}
-	if err := r.watchNodes(ctx, key); err != nil {
 		return err
 	}
 	s.workload = wc
-	node := &corev1.Node{}
-	if err := wc.Get(ctx, client.ObjectKey{Name: s.machineState.NodeName}, node); err != nil {
-		if apierrors.IsNotFound(err) {
-			return nil
-		}
-		return err
-	}
-	s.node = node
-	return nil
+	s.node, err = lifecycle.GetNode(ctx, wc, s.machineState.NodeName)
+	return err
 }

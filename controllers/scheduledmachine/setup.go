@@ -54,6 +54,9 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 	}); err != nil {
 		return err
 	}
+	if r.APIReader == nil {
+		r.APIReader = mgr.GetAPIReader()
+	}
 	if opts.UsePriorityQueue == nil {
 		opts.UsePriorityQueue = ptr.To(true)
 	}

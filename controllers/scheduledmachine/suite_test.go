@@ -54,7 +54,6 @@ func TestMain(m *testing.M) {
 			return err
 		}
 		r := newReconciler(mgr.GetClient())
-		r.APIReader = mgr.GetAPIReader()
 		r.Recorder = mgr.GetEventRecorder("5spot-scheduledmachine")
 		return r.SetupWithManager(ctx, mgr, controller.Options{SkipNameValidation: ptr.To(true)})
 	}})

@@ -131,6 +131,7 @@ func TestBuildRejectsASpecThatIsNotAnObject(t *testing.T) {
 		t.Fatalf("want an error naming spec.bootstrapSpec, got %v", err)
 	}
 }
+
 func TestFrozenByTheHooksOrByAnUnfinishedTopologyUpgrade(t *testing.T) {
 	sm := &v1alpha1.ScheduledMachine{}
 	topology := &clusterv1.Cluster{Spec: clusterv1.ClusterSpec{Topology: clusterv1.Topology{

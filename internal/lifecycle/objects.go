@@ -34,6 +34,20 @@ type Template struct {
 	// resolved: spec.version or the control plane's version).
 	Version          string
 	NodeDrainTimeout *metav1.Duration
+	// Labels are 5-Spot's own extra labels for the Machine (a pool's
+	// template hash), applied over machineTemplate's.
+	Labels map[string]string
+	// SpecPath is where the template sits in its owner's manifest, for
+	// error messages: "spec" (a ScheduledMachine, the default) or
+	// "spec.template" (a pool).
+	SpecPath string
+}
+
+func (t Template) path() string {
+	if t.SpecPath == "" {
+		return "spec"
+	}
+	return t.SpecPath
 }
 
 // Owner identifies the 5-Spot object the created objects belong to.
@@ -89,11 +103,11 @@ func Build(t Template, owner Owner, name string, activation int64) (*Objects, er
 
 	bootstrap, err := embedded(t.BootstrapSpec, name, owner.GetNamespace(), labels, annotations, ownerRef)
 	if err != nil {
-		return nil, fmt.Errorf("spec.bootstrapSpec: %w", err)
+		return nil, fmt.Errorf("%s.bootstrapSpec: %w", t.path(), err)
 	}
 	infra, err := embedded(t.InfrastructureSpec, name, owner.GetNamespace(), labels, annotations, ownerRef)
 	if err != nil {
-		return nil, fmt.Errorf("spec.infrastructureSpec: %w", err)
+		return nil, fmt.Errorf("%s.infrastructureSpec: %w", t.path(), err)
 	}
 
 	machineLabels := map[string]string{}
@@ -105,6 +119,9 @@ func Build(t Template, owner Owner, name string, activation int64) (*Objects, er
 		for k, v := range mt.Annotations {
 			machineAnnotations[k] = v
 		}
+	}
+	for k, v := range t.Labels {
+		machineLabels[k] = v
 	}
 	for k, v := range labels {
 		machineLabels[k] = v

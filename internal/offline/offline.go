@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"strings"
 
 	apiextensionsinternal "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -36,27 +38,42 @@ import (
 // DefaultNamespace is used for manifests without a namespace, as kubectl does.
 const DefaultNamespace = "default"
 
-// Validator validates ScheduledMachine manifests offline.
+// Validator validates ScheduledMachine and ScheduledMachinePool manifests offline.
 type Validator struct {
 	opts       validation.Options
 	structural *structuralschema.Structural
 	schema     apiservervalidation.SchemaValidator
 	cel        *cel.Validator
+	// pools validates ScheduledMachinePools with their own CRD; nil for a
+	// validator built from one CRD.
+	pools *Validator
+	// scale is the CRD's /scale subresource, whose replica paths the API
+	// server checks too.
+	scale *apiextensionsv1.CustomResourceSubresourceScale
 }
 
 // Result is the outcome for one object.
 type Result struct {
 	// Object is the object with defaults applied, when it decoded.
 	Object *v1alpha1.ScheduledMachine
+	// Pool is set instead of Object when the document is a ScheduledMachinePool.
+	Pool *v1alpha1.ScheduledMachinePool
 	// Errors are the violations, with field paths, in the API server's words.
 	Errors field.ErrorList
 	// Warnings do not block admission.
 	Warnings []string
 }
 
-// NewValidator builds a validator from the embedded generated CRD.
+// NewValidator builds a validator from the embedded generated CRDs.
 func NewValidator(opts validation.Options) (*Validator, error) {
-	return NewValidatorFromCRD(crd.ScheduledMachines, opts)
+	v, err := NewValidatorFromCRD(crd.ScheduledMachines, opts)
+	if err != nil {
+		return nil, err
+	}
+	if v.pools, err = NewValidatorFromCRD(crd.ScheduledMachinePools, opts); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 // NewValidatorFromCRD builds a validator from a CRD manifest.
@@ -86,21 +103,58 @@ func NewValidatorFromCRD(crdYAML []byte, opts validation.Options) (*Validator, e
 	if err != nil {
 		return nil, err
 	}
-	return &Validator{
+	v := &Validator{
 		opts:       opts,
 		structural: structural,
 		schema:     schemaValidator,
 		cel:        cel.NewValidator(structural, true, celconfig.PerCallLimit),
-	}, nil
+	}
+	if version.Subresources != nil {
+		v.scale = version.Subresources.Scale
+	}
+	return v, nil
 }
 
 // Validate checks one object as the API server would on create: schema
 // defaults, pruning, schema and CEL rules; when those pass, the webhook's rules.
 func (v *Validator) Validate(ctx context.Context, u *unstructured.Unstructured) Result {
 	gvk := u.GroupVersionKind()
+	if gvk.GroupVersion() == v1alpha1.GroupVersion && gvk.Kind == "ScheduledMachinePool" && v.pools != nil {
+		return v.pools.validatePool(ctx, u)
+	}
 	if gvk.GroupVersion() != v1alpha1.GroupVersion || gvk.Kind != "ScheduledMachine" {
 		return Result{Errors: field.ErrorList{field.Invalid(field.NewPath("kind"), gvk.String(), "not a 5spot.finos.org/v1alpha1 ScheduledMachine")}}
 	}
+	obj, errs := v.admitSchema(ctx, u)
+	if len(errs) > 0 {
+		return Result{Errors: errs}
+	}
+	sm := &v1alpha1.ScheduledMachine{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, sm); err != nil {
+		return Result{Errors: field.ErrorList{field.Invalid(nil, nil, err.Error())}}
+	}
+	webhookErrs, warnings := validation.ValidateScheduledMachine(sm, v.opts)
+	return Result{Object: sm, Errors: webhookErrs, Warnings: warnings}
+}
+
+// validatePool is Validate for a ScheduledMachinePool, with the pool's CRD.
+func (v *Validator) validatePool(ctx context.Context, u *unstructured.Unstructured) Result {
+	obj, errs := v.admitSchema(ctx, u)
+	if len(errs) > 0 {
+		return Result{Errors: errs}
+	}
+	p := &v1alpha1.ScheduledMachinePool{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, p); err != nil {
+		return Result{Errors: field.ErrorList{field.Invalid(nil, nil, err.Error())}}
+	}
+	webhookErrs, warnings := validation.ValidateScheduledMachinePool(p, v.opts)
+	return Result{Pool: p, Errors: webhookErrs, Warnings: warnings}
+}
+
+// admitSchema applies what the API server does for a custom resource before
+// webhooks: defaults, pruning, metadata, schema, list types and CEL rules.
+// It returns the defaulted object and the violations.
+func (v *Validator) admitSchema(ctx context.Context, u *unstructured.Unstructured) (*unstructured.Unstructured, field.ErrorList) {
 	obj := u.DeepCopy()
 	if obj.GetNamespace() == "" {
 		obj.SetNamespace(DefaultNamespace)
@@ -112,6 +166,10 @@ func (v *Validator) Validate(ctx context.Context, u *unstructured.Unstructured) 
 	}
 	errs = append(errs, metavalidation.ValidateObjectMetaAccessor(obj, true, metavalidation.NameIsDNSSubdomain, field.NewPath("metadata"))...)
 	errs = append(errs, apiservervalidation.ValidateCustomResource(nil, obj.UnstructuredContent(), v.schema)...)
+	if v.scale != nil {
+		errs = append(errs, validateReplicas(obj, v.scale.SpecReplicasPath)...)
+		errs = append(errs, validateReplicas(obj, v.scale.StatusReplicasPath)...)
+	}
 	errs = append(errs, schemaobjectmeta.Validate(nil, obj.Object, v.structural, false)...)
 	errs = append(errs, structurallisttype.ValidateListSetsAndMaps(nil, v.structural, obj.Object)...)
 	if blocking(errs) {
@@ -120,15 +178,34 @@ func (v *Validator) Validate(ctx context.Context, u *unstructured.Unstructured) 
 		celErrs, _ := v.cel.Validate(ctx, nil, v.structural, obj.Object, nil, celconfig.RuntimeCELCostBudget)
 		errs = append(errs, celErrs...)
 	}
-	if len(errs) > 0 {
-		return Result{Errors: errs}
+	return obj, errs
+}
+
+// validateReplicas applies the API server's rule for a /scale replica path
+// (".spec.replicas"): when set, an integer from 0 to MaxInt32. It is checked
+// besides the schema's own bounds, and reported under the path as written.
+func validateReplicas(obj *unstructured.Unstructured, path string) field.ErrorList {
+	fields := strings.Split(strings.TrimPrefix(path, "."), ".")
+	var n int64
+	var err error
+	// Manifests decode numbers as float64, the API server as int64: read
+	// an integral float as the integer the API server would see.
+	if f, ok, _ := unstructured.NestedFieldNoCopy(obj.Object, fields...); ok {
+		if x, isFloat := f.(float64); isFloat && x == math.Trunc(x) {
+			n = int64(x)
+		} else {
+			n, _, err = unstructured.NestedInt64(obj.Object, fields...)
+		}
 	}
-	sm := &v1alpha1.ScheduledMachine{}
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, sm); err != nil {
-		return Result{Errors: field.ErrorList{field.Invalid(nil, nil, err.Error())}}
+	switch {
+	case err != nil:
+		return field.ErrorList{field.Invalid(field.NewPath(path), n, err.Error())}
+	case n < 0:
+		return field.ErrorList{field.Invalid(field.NewPath(path), n, "should be a non-negative integer")}
+	case n > math.MaxInt32:
+		return field.ErrorList{field.Invalid(field.NewPath(path), n, fmt.Sprintf("should be less than or equal to %v", math.MaxInt32))}
 	}
-	webhookErrs, warnings := validation.ValidateScheduledMachine(sm, v.opts)
-	return Result{Object: sm, Errors: webhookErrs, Warnings: warnings}
+	return nil
 }
 
 // blocking mirrors the API server: after these errors CEL rules are not run.

@@ -137,6 +137,9 @@ func (env *Env) startManager(opts Options) error {
 	if err := (&fivespotwebhook.ScheduledMachineValidator{Options: opts.Validation}).SetupWithManager(mgr); err != nil {
 		return err
 	}
+	if err := (&fivespotwebhook.ScheduledMachinePoolValidator{Options: opts.Validation}).SetupWithManager(mgr); err != nil {
+		return err
+	}
 	if opts.Setup != nil {
 		if err := opts.Setup(mgr); err != nil {
 			return err
