@@ -2,9 +2,7 @@ package scheduledmachine
 
 import (
 	"context"
-	"fmt"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
@@ -21,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/5spot-dev/5spot/api/v1alpha1"
+	"github.com/5spot-dev/5spot/internal/lifecycle"
 )
 
 const (
@@ -69,11 +68,11 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 		Named(ControllerName).
 		WithOptions(opts).
 		WatchesRawSource(sourceKind(mgr, &v1alpha1.ScheduledMachine{}, priorityHandler{})).
-		Watches(&clusterv1.Machine{}, handler.EnqueueRequestsFromMapFunc(machineToScheduledMachine), builder.WithPredicates(hasOwnerLabel)).
-		Watches(&clusterv1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.clusterToScheduledMachines)).
+		Watches(&clusterv1.Machine{}, handler.EnqueueRequestsFromMapFunc(r.dependents().OfMachine), builder.WithPredicates(hasOwnerLabel)).
+		Watches(&clusterv1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.dependents().OfCluster)).
 		WatchesRawSource(source.Channel(r.trigger, priorityHandler{}))
 	if cc, ok := r.Workload.(clustercache.ClusterCache); ok {
-		b = b.WatchesRawSource(cc.GetClusterSource(ControllerName, r.clusterToScheduledMachines))
+		b = b.WatchesRawSource(cc.GetClusterSource(ControllerName, r.dependents().OfCluster))
 	}
 	c, err := b.Build(r)
 	if err != nil {
@@ -83,62 +82,24 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 	return nil
 }
 
-// WakeCluster makes every ScheduledMachine of a Cluster look again now (a
-// Runtime SDK hook changed something they depend on). It never blocks: when
-// the queue of wake-ups is full the objects are woken by their own events.
+// dependents maps Clusters, Nodes and Machines to the ScheduledMachines using them.
+func (r *Reconciler) dependents() lifecycle.Dependents {
+	return lifecycle.Dependents{
+		Client: r.Client, NewList: func() client.ObjectList { return &v1alpha1.ScheduledMachineList{} },
+		ClusterIndex: clusterNameIndex, NodeIndex: nodeIndex, OwnerLabel: v1alpha1.ScheduledMachineLabel,
+	}
+}
+
+// WakeCluster makes every ScheduledMachine of a Cluster look again now (a Runtime SDK
+// hook changed something they depend on).
 func (r *Reconciler) WakeCluster(ctx context.Context, cluster client.ObjectKey) {
-	list := &v1alpha1.ScheduledMachineList{}
-	if err := r.Client.List(ctx, list, client.InNamespace(cluster.Namespace), client.MatchingFields{clusterNameIndex: cluster.Name}); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "listing ScheduledMachines to wake", "cluster", cluster)
-		return
-	}
-	for i := range list.Items {
-		select {
-		case r.trigger <- event.GenericEvent{Object: &list.Items[i]}:
-		default:
-		}
-	}
+	r.dependents().Wake(ctx, cluster, r.trigger)
 }
 
 // watchNodes starts (once per cluster connection) a watch on the workload
-// cluster's Nodes that wakes the ScheduledMachines owning them.
+// cluster's Nodes that wakes the ScheduledMachines using them.
 func (r *Reconciler) watchNodes(ctx context.Context, cluster client.ObjectKey) error {
-	if r.controller == nil {
-		return nil
-	}
-	return r.Workload.Watch(ctx, cluster, clustercache.NewWatcher(clustercache.WatcherOptions{
-		Name:    ControllerName + "-nodes",
-		Watcher: r.controller,
-		Kind:    &corev1.Node{},
-		EventHandler: handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []reconcile.Request {
-			return r.listRequests(ctx, cluster.Namespace, client.MatchingFields{nodeIndex: cluster.Name + "/" + o.GetName()})
-		}),
-	}))
-}
-
-func machineToScheduledMachine(_ context.Context, o client.Object) []reconcile.Request {
-	name := o.GetLabels()[v1alpha1.ScheduledMachineLabel]
-	if name == "" {
-		return nil
-	}
-	return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: o.GetNamespace(), Name: name}}}
-}
-
-func (r *Reconciler) clusterToScheduledMachines(ctx context.Context, o client.Object) []reconcile.Request {
-	return r.listRequests(ctx, o.GetNamespace(), client.MatchingFields{clusterNameIndex: o.GetName()})
-}
-
-func (r *Reconciler) listRequests(ctx context.Context, namespace string, fields client.MatchingFields) []reconcile.Request {
-	list := &v1alpha1.ScheduledMachineList{}
-	if err := r.Client.List(ctx, list, client.InNamespace(namespace), fields); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "listing ScheduledMachines", "fields", fmt.Sprint(fields))
-		return nil
-	}
-	reqs := make([]reconcile.Request, 0, len(list.Items))
-	for _, sm := range list.Items {
-		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&sm)})
-	}
-	return reqs
+	return r.dependents().WatchNodes(ctx, r.Workload, r.controller, ControllerName, cluster)
 }
 
 // priorityHandler queues a ScheduledMachine with its spec.priority, so that
