@@ -437,8 +437,8 @@ type RetryStatus struct {
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`,description="Lifecycle phase"
 // +kubebuilder:printcolumn:name="InSchedule",type=boolean,JSONPath=`.status.inSchedule`,description="Whether the schedule wants the machine now"
 // +kubebuilder:printcolumn:name="Cluster",type=string,JSONPath=`.spec.clusterName`,description="Cluster API Cluster"
-// +kubebuilder:printcolumn:name="NextActivation",type=date,JSONPath=`.status.nextActivation`,description="Next time the schedule becomes active"
-// +kubebuilder:printcolumn:name="NextCleanup",type=date,JSONPath=`.status.nextCleanup`,description="Next time the schedule becomes inactive"
+// +kubebuilder:printcolumn:name="NextActivation",type=string,JSONPath=`.status.nextActivation`,description="Next time the schedule becomes active"
+// +kubebuilder:printcolumn:name="NextCleanup",type=string,JSONPath=`.status.nextCleanup`,description="Next time the schedule becomes inactive"
 // +kubebuilder:printcolumn:name="KillSwitch",type=boolean,JSONPath=`.spec.killSwitch`,description="Kill switch engaged"
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type ScheduledMachine struct {

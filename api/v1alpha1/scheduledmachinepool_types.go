@@ -332,7 +332,7 @@ type PoolMachine struct {
 // +kubebuilder:printcolumn:name="Replicas",type=integer,JSONPath=`.status.replicas`,description="Machines that exist"
 // +kubebuilder:printcolumn:name="Ready",type=integer,JSONPath=`.status.readyReplicas`,description="Machines Running with a Ready Node"
 // +kubebuilder:printcolumn:name="Active schedule",type=string,JSONPath=`.status.activeSchedule`,description="Schedule entries active now"
-// +kubebuilder:printcolumn:name="Next change",type=date,JSONPath=`.status.nextChange.time`,description="Next time the desired count changes"
+// +kubebuilder:printcolumn:name="Next change",type=string,JSONPath=`.status.nextChange.time`,description="Next time the desired count changes"
 // +kubebuilder:printcolumn:name="Next replicas",type=integer,JSONPath=`.status.nextChange.replicas`,description="Desired count after the next change",priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type ScheduledMachinePool struct {

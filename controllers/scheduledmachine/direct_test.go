@@ -12,6 +12,7 @@ import (
 	. "github.com/onsi/gomega"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/utils/ptr"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	"sigs.k8s.io/cluster-api/util/conditions"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -199,4 +200,34 @@ func TestExamplesAreActedOn(t *testing.T) {
 			f.g.Expect(got.Status.NextActivation).NotTo(BeNil())
 		}
 	}
+}
+
+// Waiting (Pending on the control plane) is not a transition either: looking
+// again, as Cluster events make it do, writes nothing.
+func TestPendingOnTheControlPlaneMakesNoWrites(t *testing.T) {
+	useClock(t, start.Add(time.Hour)) // inside the window
+	f := newFixture(t)
+	f.cluster.Status.Initialization.ControlPlaneInitialized = ptr.To(false)
+	f.g.Expect(env.Client.Status().Update(f.ctx, f.cluster)).To(Succeed())
+	counter := &writeCounter{Client: env.Client}
+	r := direct(counter)
+	sm := f.sm("waiting")
+	sm.Labels = nil
+	f.g.Expect(env.Client.Create(f.ctx, sm)).To(Succeed())
+	for range 3 {
+		_, err := reconcileOnce(f, r, sm)
+		f.g.Expect(err).NotTo(HaveOccurred())
+	}
+	got := f.get(sm)
+	f.g.Expect(got.Status.Phase).To(Equal(v1alpha1.PhasePending))
+	f.g.Expect(got.Status.LastScheduledTime.Time).To(BeTemporally("==", start.Add(time.Hour)))
+
+	counter.writes.Store(0)
+	for _, at := range []time.Duration{time.Minute, 10 * time.Minute, time.Hour} {
+		clk.SetTime(start.Add(time.Hour + at))
+		_, err := reconcileOnce(f, r, sm)
+		f.g.Expect(err).NotTo(HaveOccurred())
+	}
+	f.g.Expect(counter.writes.Load()).To(BeZero(), "a ScheduledMachine waiting for its control plane must not be rewritten")
+	f.g.Expect(f.get(sm).Status.LastScheduledTime.Time).To(BeTemporally("==", start.Add(time.Hour)), "set once, when the window opened")
 }

@@ -183,9 +183,6 @@ func (r *Reconciler) activate(ctx context.Context, s *scope) error {
 		}
 		return r.trackMachine(ctx, s)
 	}
-	if sm.Status.LastScheduledTime == nil || sm.Status.Phase == v1alpha1.PhaseInactive || sm.Status.Phase == v1alpha1.PhasePending {
-		sm.Status.LastScheduledTime = &metav1.Time{Time: s.now}
-	}
 	if retry := sm.Status.Retry; retry != nil && retry.NextRetryTime != nil && s.now.Before(retry.NextRetryTime.Time) {
 		setPhase(s, v1alpha1.PhaseError, fmt.Sprintf("retrying at %s after: %s", retry.NextRetryTime.UTC().Format(time.RFC3339), retry.LastFailure))
 		// Re-assert the cause: a reconcile that read a stale object may

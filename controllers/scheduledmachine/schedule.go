@@ -65,6 +65,10 @@ func (r *Reconciler) reconcileSchedule(_ context.Context, s *scope) error {
 	}
 	s.eval = e
 	st := &s.sm.Status
+	if e.active && (!st.InSchedule || st.LastScheduledTime == nil) {
+		// Recorded once, when a window opens (not on every look while it is open).
+		st.LastScheduledTime = &metav1.Time{Time: s.now}
+	}
 	st.InSchedule = e.active
 	st.NextActivation, st.NextCleanup = nil, nil
 	message := "the schedule never changes within 4 years"
