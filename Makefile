@@ -117,3 +117,26 @@ mgmt-plane: ## Run a local CAPI management plane with 5-Spot until Ctrl-C; print
 	@$(E2E_BINARIES) && cd test/e2e && go run ./cmd/mgmt-plane up $(MGMT_PLANE_ARGS)
 
 ##@ End of the e2e block
+
+##@ Demo: `make demo`, the README's main command (test/e2e/cmd/demo)
+# Appended block; owned by the demo. It runs the e2e module's local management
+# plane (see test/e2e/README.md) with a workload cluster and three example
+# ScheduledMachines. The demo binary is built into .cache/ so that
+# `demo-up` leaves a plain process (not `go run`) in the background.
+
+DEMO_BIN := $(CURDIR)/.cache/demo/5spot-demo
+DEMO_BUILD = (cd test/e2e && go build -o $(DEMO_BIN) ./cmd/demo)
+
+.PHONY: demo
+demo: ## Run the demo with a live table until Ctrl-C, which removes everything. DEMO_ARGS="--log-dir DIR" keeps the logs.
+	@$(E2E_BINARIES) && $(DEMO_BUILD) && exec $(DEMO_BIN) run $(DEMO_ARGS)
+
+.PHONY: demo-up
+demo-up: ## Start the demo in the background; returns once the examples exist and prints the kubeconfig path last.
+	@$(E2E_BINARIES) && $(DEMO_BUILD) && exec $(DEMO_BIN) up $(DEMO_ARGS)
+
+.PHONY: demo-down
+demo-down: ## Stop the background demo and remove everything it created.
+	@$(DEMO_BUILD) && exec $(DEMO_BIN) down
+
+##@ End of the demo block
